@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"log"
+	"os"
+	"path/filepath"
+	"time"
+
+	"entra8344/detect"
+	"entra8344/fixtures"
+	"entra8344/internal/replay"
+	"entra8344/internal/winhost"
+	"entra8344/schema"
+)
+
+// DetectCmd is the read-only diagnosis.
+type DetectCmd struct {
+	Replay           string        `help:"Replay a scenario folder, or a built-in scenario by name (demo, ${scenarios}), instead of the live host." placeholder:"DIR|NAME" xor:"source"`
+	Record           string        `help:"Also write the live inputs and the verdict as a scenario folder (must be new or empty)." placeholder:"DIR" type:"path" xor:"source"`
+	Format           string        `help:"Output on stdout: ${enum}." enum:"json,text,summary" default:"json"`
+	Output           string        `help:"Also write the JSON verdict to this file (atomically)." placeholder:"FILE" type:"path"`
+	Client           string        `help:"Client name for the dashboard." env:"ENTRA8344_CLIENT"`
+	Site             string        `help:"Site name for the dashboard." env:"ENTRA8344_SITE"`
+	CollectorTimeout time.Duration `help:"Kill the PowerShell collector after this long." default:"3m"`
+	CSExportTimeout  time.Duration `name:"csexport-timeout" help:"Kill csexport.exe (per connector) after this long." default:"10m"`
+	Runs             int           `help:"Run-history entries read per connector." default:"10"`
+	LogFile          string        `help:"Append a log of the run's phases to this file." placeholder:"FILE" type:"path"`
+}
+
+func (c *DetectCmd) Run(stdio *IO) error {
+	if c.Runs < 1 || c.Runs > 100 {
+		return fmt.Errorf("--runs must be between 1 and 100, not %d", c.Runs)
+	}
+	logger, closeLog, err := openLog(c.LogFile)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+
+	env := detect.Env{Log: logger}
+	var rec *replay.Recorder
+	switch {
+	case c.Replay != "":
+		sc, err := loadScenario(c.Replay)
+		if err != nil {
+			return err
+		}
+		env.Prober, env.Runner, env.Replay = sc.Prober(), sc.Runner(), sc.Name
+		env.Now = func() time.Time { return sc.Now }
+	case c.Record != "":
+		rec, err = replay.NewRecorder(c.Record, winhost.NewProber(), winhost.NewRunner())
+		if err != nil {
+			return err
+		}
+		env.Prober, env.Runner = rec.Prober(), rec.Runner()
+	default:
+		env.Prober, env.Runner = winhost.NewProber(), winhost.NewRunner()
+	}
+
+	o := detect.DefaultOptions()
+	o.Client, o.Site, o.Version = c.Client, c.Site, version
+	o.CollectorTimeout, o.CSExportTimeout, o.Runs = c.CollectorTimeout, c.CSExportTimeout, c.Runs
+	v := detect.Run(context.Background(), env, o)
+	v.ExitCode = DetectExitCode(v)
+
+	doc, err := schema.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("render the verdict: %w", err)
+	}
+	if c.Output != "" {
+		if err := writeFileAtomic(c.Output, doc); err != nil {
+			// The verdict still goes to stdout; it says the file is missing.
+			v.Errors = append(v.Errors, schema.Notice{Code: "output-file-failed", Message: err.Error(), Object: c.Output})
+			if doc, err = schema.Marshal(v); err != nil {
+				return fmt.Errorf("render the verdict: %w", err)
+			}
+		}
+	}
+	if rec != nil {
+		if err := rec.Finish(time.Now(), doc); err != nil {
+			logger.Printf("%v", err)
+			v.Errors = append(v.Errors, schema.Notice{Code: "record-failed", Message: err.Error(), Object: c.Record})
+			if doc, err = schema.Marshal(v); err != nil {
+				return fmt.Errorf("render the verdict: %w", err)
+			}
+		}
+	}
+	if err := render(stdio.Stdout, c.Format, v, doc); err != nil {
+		return err
+	}
+	logger.Printf("detect finished: status %s, exit %d", v.Status, v.ExitCode)
+	return exitError{v.ExitCode}
+}
+
+func render(w io.Writer, format string, v *schema.Verdict, doc []byte) error {
+	var err error
+	switch format {
+	case "text":
+		err = detect.WriteText(w, v)
+	case "summary":
+		_, err = fmt.Fprintln(w, v.Summary)
+	default:
+		_, err = w.Write(doc)
+	}
+	return err
+}
+
+// loadScenario takes a folder on disk first, then a built-in name.
+func loadScenario(arg string) (*replay.Scenario, error) {
+	var fsys fs.FS
+	name := arg
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		fsys, name = os.DirFS(arg), filepath.Base(filepath.Clean(arg))
+	} else {
+		var ferr error
+		fsys, name, ferr = fixtures.Scenario(arg)
+		if ferr != nil {
+			return nil, fmt.Errorf("--replay %s: not a folder, and %v", arg, ferr)
+		}
+	}
+	return replay.Load(fsys, name)
+}
+
+func openLog(path string) (*log.Logger, func(), error) {
+	if path == "" {
+		return log.New(io.Discard, "", 0), func() {}, nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open --log-file: %w", err)
+	}
+	return log.New(f, "entra8344 ", log.LstdFlags|log.LUTC|log.Lmicroseconds), func() { f.Close() }, nil
+}
+
+// writeFileAtomic writes beside the target and renames, so an RMM reading
+// the file never sees half a verdict.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".entra8344-*.tmp")
+	if err != nil {
+		return fmt.Errorf("write --output %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write --output %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write --output %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write --output %s: %w", path, err)
+	}
+	return nil
+}

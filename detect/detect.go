@@ -1,0 +1,295 @@
+// Package detect orchestrates the read-only diagnosis: host checks, the
+// ADSync collector, csexport per connector, then classification into a
+// verdict. Collection is thin I/O; every decision is a pure function over
+// what was collected.
+package detect
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"strings"
+	"time"
+
+	"entra8344/internal/adsync"
+	"entra8344/internal/winhost"
+	"entra8344/schema"
+)
+
+// Env is where detect reads from: the live host or a replayed scenario.
+type Env struct {
+	Prober winhost.Prober
+	Runner winhost.Runner
+	// Now is the verdict's clock (a replay uses the scenario's).
+	Now func() time.Time
+	// TempDir is the parent of csexport's scratch folder ("" = os.TempDir()).
+	TempDir string
+	// Replay names the scenario, empty on a live run.
+	Replay string
+	Log    *log.Logger
+}
+
+// Options are the user's knobs.
+type Options struct {
+	Client, Site     string
+	Version          string
+	CollectorTimeout time.Duration
+	CSExportTimeout  time.Duration
+	Runs             int
+	// MaxObjects caps the objects listed per finding (all are counted).
+	MaxObjects int
+}
+
+// DefaultOptions are the CLI defaults.
+func DefaultOptions() Options {
+	return Options{CollectorTimeout: 3 * time.Minute, CSExportTimeout: 10 * time.Minute, Runs: 10, MaxObjects: 200}
+}
+
+// Run diagnoses and always returns a verdict: failures become status error
+// with a message, never a panic or a partial document. ExitCode is left for
+// the caller's exit-code table.
+func Run(ctx context.Context, env Env, o Options) *schema.Verdict {
+	if env.Log == nil {
+		env.Log = log.New(io.Discard, "", 0)
+	}
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	counter := &countingRunner{inner: env.Runner}
+	r := &run{env: env, o: o, runner: counter, v: newVerdict(env, o)}
+	start := time.Now()
+	r.detect(ctx)
+	r.v.Collection.ProcessesStarted = counter.n
+	r.v.Collection.Timings.Total = time.Since(start).Milliseconds()
+	r.v.Summary = Summary(r.v)
+	return r.v
+}
+
+type run struct {
+	env    Env
+	o      Options
+	runner *countingRunner
+	v      *schema.Verdict
+}
+
+func newVerdict(env Env, o Options) *schema.Verdict {
+	v := &schema.Verdict{
+		SchemaVersion: schema.VerdictVersion,
+		Tool:          schema.Tool{Name: "entra8344", Version: o.Version},
+		GeneratedAt:   env.Now().UTC().Format(time.RFC3339),
+		Labels:        schema.Labels{Client: o.Client, Site: o.Site},
+		Findings:      []schema.Finding{},
+		Warnings:      []schema.Notice{},
+		Errors:        []schema.Notice{},
+		Directory: schema.Directory{
+			Performed: false,
+			Reason:    "this build diagnoses the Entra Connect side only; the AD-side diagnosis (protected objects, AdminSDHolder, ACLs, the plan) is not part of it",
+		},
+		Host: schema.Host{ADSyncService: string(winhost.ServiceUnknown)},
+	}
+	if env.Replay != "" {
+		name := env.Replay
+		v.Collection.Replay = &name
+	}
+	return v
+}
+
+func (r *run) detect(ctx context.Context) {
+	t := time.Now()
+	facts, err := r.env.Prober.Facts(ctx)
+	r.v.Collection.Timings.Host = time.Since(t).Milliseconds()
+	r.v.Host = hostOf(facts)
+	for _, n := range facts.Notes {
+		r.warn("host-check", n, "")
+	}
+	if err != nil {
+		r.fail("host-check-failed", fmt.Sprintf("the host checks failed: %v", err), "")
+		return
+	}
+	r.env.Log.Printf("host %s: ADSync service %s, Connect %s", facts.ComputerName, facts.ADSyncService, facts.ConnectVersion)
+	switch facts.ADSyncService {
+	case winhost.ServiceAbsent:
+		r.v.Status = schema.StatusNotApplicable
+		return
+	case winhost.ServiceRunning:
+	default:
+		// The cmdlets and csexport both need the engine: start nothing.
+		r.v.Status = schema.StatusSyncServiceDown
+		return
+	}
+
+	t = time.Now()
+	st, _, err := adsync.Collect(ctx, r.runner, adsync.CollectOptions{
+		PowerShell: facts.PowerShellPath,
+		ModulePath: adsync.ModulePath(facts.SyncEngineDir),
+		Runs:       r.o.Runs,
+		Timeout:    r.o.CollectorTimeout,
+	})
+	r.v.Collection.Timings.Collector = time.Since(t).Milliseconds()
+	if err != nil {
+		r.fail("collector-failed", err.Error(), "powershell.exe")
+		return
+	}
+	r.v.Sync = syncOf(st)
+	for _, e := range st.Errors {
+		r.v.Errors = append(r.v.Errors, schema.Notice{Code: "collector-step-failed", Message: fmt.Sprintf("%s: %s", e.Step, e.Message), Object: e.Step})
+	}
+	if !st.ModuleLoaded {
+		r.fail("adsync-module-not-loaded", "the ADSync PowerShell module could not be loaded, so the sync engine could not be asked; run as SYSTEM or a member of ADSyncAdmins on the Entra Connect server", "ADSync")
+		return
+	}
+	r.schedulerWarnings(st)
+	if len(st.Missing) > 0 {
+		r.warn("old-build", "this Connect build lacks: "+strings.Join(st.Missing, ", ")+"; those facts are reported as unknown", "")
+	}
+	if len(st.Connectors) == 0 {
+		r.fail("no-connectors", "the sync engine returned no connectors", "Get-ADSyncConnector")
+		return
+	}
+	if s := st.Scheduler; s != nil && s.StagingModeEnabled != nil && *s.StagingModeEnabled {
+		// A staging server exports nothing, so it cannot have export errors.
+		for i := range r.v.Sync.Connectors {
+			r.v.Sync.Connectors[i].CSExport = "skipped"
+		}
+		r.v.Status = schema.StatusStagingMode
+		return
+	}
+
+	t = time.Now()
+	agg := newAggregator(r.o.MaxObjects)
+	csexportFailed := r.exportErrors(ctx, facts, st, agg)
+	r.v.Collection.Timings.CSExport = time.Since(t).Milliseconds()
+
+	t = time.Now()
+	r.v.Findings = agg.findings()
+	r.runWarnings(st)
+	r.v.Status = decideStatus(r.v, csexportFailed)
+	r.v.Collection.Timings.Classify = time.Since(t).Milliseconds()
+}
+
+// exportErrors runs csexport once per connector; it reports whether any
+// connector's export errors could not be read.
+func (r *run) exportErrors(ctx context.Context, facts winhost.Facts, st *adsync.State, agg *aggregator) bool {
+	exe, err := adsync.CSExportPath(facts.ADSyncImagePath, facts.SyncEngineDir)
+	if err != nil {
+		r.fail("csexport-not-found", err.Error(), "csexport.exe")
+		return true
+	}
+	dir, err := os.MkdirTemp(r.env.TempDir, "entra8344-csexport-")
+	if err != nil {
+		r.fail("temp-dir-failed", fmt.Sprintf("create a scratch folder for csexport output: %v", err), "")
+		return true
+	}
+	defer os.RemoveAll(dir)
+	failed := false
+	for i, c := range st.Connectors {
+		vc := &r.v.Sync.Connectors[i]
+		n := 0
+		_, err := adsync.ExportErrorsOf(ctx, r.runner, exe, c.Name, dir, i, r.o.CSExportTimeout, func(e adsync.ExportError) error {
+			n++
+			agg.add(i, c, e)
+			return nil
+		})
+		vc.ExportErrors = n
+		if err != nil {
+			vc.CSExport = "failed"
+			failed = true
+			r.v.Errors = append(r.v.Errors, schema.Notice{Code: "csexport-failed", Message: err.Error(), Object: c.Name})
+			continue
+		}
+		vc.CSExport = "ok"
+		r.env.Log.Printf("csexport %q: %d export errors", c.Name, n)
+	}
+	return failed
+}
+
+func (r *run) warn(code, msg, obj string) {
+	r.v.Warnings = append(r.v.Warnings, schema.Notice{Code: code, Message: msg, Object: obj})
+}
+
+func (r *run) fail(code, msg, obj string) {
+	r.v.Status = schema.StatusError
+	r.v.Errors = append(r.v.Errors, schema.Notice{Code: code, Message: msg, Object: obj})
+	r.env.Log.Printf("error %s: %s", code, msg)
+}
+
+func (r *run) schedulerWarnings(st *adsync.State) {
+	s := st.Scheduler
+	if s == nil {
+		return
+	}
+	if s.SyncCycleEnabled != nil && !*s.SyncCycleEnabled {
+		r.warn("scheduler-disabled", "the sync scheduler is disabled (SyncCycleEnabled=False): nothing syncs until someone runs Set-ADSyncScheduler -SyncCycleEnabled $true", "")
+	}
+	if s.SchedulerSuspended != nil && *s.SchedulerSuspended {
+		r.warn("scheduler-suspended", "the scheduler is suspended (an upgrade in progress or one that did not finish)", "")
+	}
+}
+
+// runWarnings compares run history with what csexport said.
+func (r *run) runWarnings(st *adsync.State) {
+	for i, c := range st.Connectors {
+		if len(c.Runs) == 0 {
+			continue
+		}
+		latest := c.Runs[0] // the cmdlet returns newest first
+		if runFailed(latest.Result) {
+			r.warn("run-failed", fmt.Sprintf("the latest run of connector %q (%s, run %d) ended %s", c.Name, latest.Profile, latest.RunNumber, latest.Result), c.Name)
+		}
+		if fails := lastExportFailures(c); fails > 0 && r.v.Sync.Connectors[i].CSExport == "ok" && r.v.Sync.Connectors[i].ExportErrors == 0 {
+			r.warn("run-history-mismatch", fmt.Sprintf("the last export run of %q counted %d export failures but csexport lists none now (fixed since, or cleared by a later run)", c.Name, fails), c.Name)
+		}
+	}
+}
+
+func runFailed(result string) bool {
+	return strings.HasPrefix(result, "stopped-") || strings.HasPrefix(result, "no-start-")
+}
+
+func lastExportFailures(c adsync.Connector) int64 {
+	for _, run := range c.Runs {
+		if !strings.EqualFold(run.Profile, "Export") {
+			continue
+		}
+		var n int64
+		for _, s := range run.Steps {
+			if s.ExportFailure != nil {
+				n += *s.ExportFailure
+			}
+		}
+		return n
+	}
+	return 0
+}
+
+// decideStatus: the most specific thing a technician must know wins.
+func decideStatus(v *schema.Verdict, csexportFailed bool) schema.Status {
+	if v.Status == schema.StatusError {
+		return schema.StatusError
+	}
+	if len(v.Findings) > 0 {
+		return schema.StatusExportErrors
+	}
+	if csexportFailed {
+		return schema.StatusError
+	}
+	for _, w := range v.Warnings {
+		if w.Code == "run-failed" {
+			return schema.StatusRunFailures
+		}
+	}
+	return schema.StatusHealthy
+}
+
+// countingRunner counts the processes detect asks for, live or replayed.
+type countingRunner struct {
+	inner winhost.Runner
+	n     int
+}
+
+func (c *countingRunner) Run(ctx context.Context, cmd winhost.Command) (winhost.Result, error) {
+	c.n++
+	return c.inner.Run(ctx, cmd)
+}
