@@ -234,6 +234,13 @@ func (r *run) runWarnings(st *adsync.State) {
 		if len(c.Runs) == 0 {
 			continue
 		}
+		for _, run := range c.Runs {
+			for _, s := range run.Steps {
+				if s.SyncErrorsInvalid != "" {
+					r.warn("run-history-unreadable", fmt.Sprintf("the error list of run %d step %d of %q could not be read: %s", run.RunNumber, s.Number, c.Name, s.SyncErrorsInvalid), c.Name)
+				}
+			}
+		}
 		latest := c.Runs[0] // the cmdlet returns newest first
 		if runFailed(latest.Result) {
 			r.warn("run-failed", fmt.Sprintf("the latest run of connector %q (%s, run %d) ended %s", c.Name, latest.Profile, latest.RunNumber, latest.Result), c.Name)

@@ -1,0 +1,217 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"entra8344/fixtures"
+	"entra8344/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite fixtures/scenarios/*/expected.json from the current output")
+
+// runCLI runs the command in-process and returns stdout, stderr and the exit code.
+func runCLI(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, IO{Stdout: &out, Stderr: &errb})
+	return out.String(), errb.String(), code
+}
+
+// normalize drops what differs between runs of the same scenario: wall-clock
+// timings, the build's version and the replay source's name.
+func normalize(t *testing.T, doc []byte) schema.Verdict {
+	t.Helper()
+	var v schema.Verdict
+	dec := json.NewDecoder(bytes.NewReader(doc))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("verdict does not decode into schema.Verdict: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		t.Fatalf("stdout holds more than one JSON document")
+	}
+	v.Collection.Timings = schema.Timings{}
+	v.Tool.Version = ""
+	v.Collection.Replay = nil
+	return v
+}
+
+// TestScenarios replays every fixture through the real CLI and compares the
+// verdict with expected.json; both must validate against the schema.
+func TestScenarios(t *testing.T) {
+	names := fixtures.Names()
+	if len(names) < 12 {
+		t.Fatalf("only %d scenarios in fixtures/scenarios", len(names))
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			stdout, stderr, code := runCLI(t, "detect", "--replay", name)
+			if stderr != "" {
+				t.Errorf("stderr is not empty: %q", stderr)
+			}
+			if err := schema.Validate("verdict", []byte(stdout)); err != nil {
+				t.Fatalf("verdict does not validate: %v\n%s", err, stdout)
+			}
+			got := normalize(t, []byte(stdout))
+			if got.ExitCode != code {
+				t.Errorf("exit code %d, verdict says %d", code, got.ExitCode)
+			}
+			path := filepath.Join("fixtures", "scenarios", name, "expected.json")
+			if *update {
+				b, err := schema.Marshal(got)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test -run TestScenarios -update . to create it)", err)
+			}
+			if err := schema.Validate("verdict", want); err != nil {
+				t.Fatalf("expected.json does not validate: %v", err)
+			}
+			if diff := cmp.Diff(normalize(t, want), got); diff != "" {
+				t.Errorf("verdict differs from expected.json (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestDemoFormats(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "detect", "--replay", "demo", "--format", "summary", "--client", "Fabrikam", "--site", "HQ")
+	if stderr != "" || code != exitPerson {
+		t.Fatalf("stderr %q, exit %d", stderr, code)
+	}
+	line := strings.TrimSuffix(stdout, "\n")
+	if strings.Contains(line, "\n") || len(line) > 255 {
+		t.Errorf("summary is not one line of at most 255 bytes: %q", line)
+	}
+	if !strings.HasPrefix(line, "[Fabrikam/HQ] EXPORT_ERRORS: contoso.com permission-8344") {
+		t.Errorf("summary %q", line)
+	}
+
+	stdout, stderr, code = runCLI(t, "detect", "--replay", "demo", "--format", "text")
+	if stderr != "" || code != exitPerson {
+		t.Fatalf("stderr %q, exit %d", stderr, code)
+	}
+	for _, want := range []string{"EXPORT_ERRORS", "CN=Jane Admin,OU=Admins,DC=contoso,DC=com", "msDS-KeyCredentialLink", "CONTOSO\\MSOL_2f4e1b7c9a3d"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("text output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestOutputFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "verdict.json")
+	stdout, stderr, _ := runCLI(t, "detect", "--replay", "demo", "--format", "summary", "--output", file, "--client", "env-wins-not")
+	if stderr != "" {
+		t.Fatalf("stderr %q", stderr)
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate("verdict", b); err != nil {
+		t.Fatalf("--output file does not validate: %v", err)
+	}
+	if strings.HasPrefix(stdout, "{") {
+		t.Errorf("stdout should carry the summary, got JSON")
+	}
+	// A file in a folder that does not exist: the verdict says so, stdout stays one document.
+	stdout, stderr, _ = runCLI(t, "detect", "--replay", "demo", "--output", filepath.Join(dir, "missing", "v.json"))
+	if stderr != "" {
+		t.Fatalf("stderr %q", stderr)
+	}
+	v := normalize(t, []byte(stdout))
+	if len(v.Errors) != 1 || v.Errors[0].Code != "output-file-failed" {
+		t.Errorf("errors = %+v, want output-file-failed", v.Errors)
+	}
+}
+
+func TestLabelsFromEnvironment(t *testing.T) {
+	t.Setenv("ENTRA8344_CLIENT", "Contoso Ltd")
+	t.Setenv("ENTRA8344_SITE", "Main")
+	stdout, _, _ := runCLI(t, "detect", "--replay", "demo")
+	v := normalize(t, []byte(stdout))
+	if v.Labels.Client != "Contoso Ltd" || v.Labels.Site != "Main" {
+		t.Errorf("labels %+v", v.Labels)
+	}
+}
+
+func TestRecordThenReplay(t *testing.T) {
+	// Recording needs a live host; on Linux the live host is "not applicable",
+	// which is still a complete recording that must replay to the same verdict.
+	dir := filepath.Join(t.TempDir(), "rec")
+	stdout, stderr, code := runCLI(t, "detect", "--record", dir)
+	if stderr != "" || code != exitOK {
+		t.Fatalf("record: stderr %q exit %d", stderr, code)
+	}
+	live := normalize(t, []byte(stdout))
+	stdout, stderr, _ = runCLI(t, "detect", "--replay", dir)
+	if stderr != "" {
+		t.Fatalf("replay: stderr %q", stderr)
+	}
+	replayed := normalize(t, []byte(stdout))
+	replayed.GeneratedAt = live.GeneratedAt
+	if diff := cmp.Diff(live, replayed); diff != "" {
+		t.Errorf("replay of a recording differs (-live +replay):\n%s", diff)
+	}
+}
+
+func TestCLIMisuse(t *testing.T) {
+	for _, args := range [][]string{
+		{"detect", "--format", "xml"},
+		{"detect", "--replay", "no-such-scenario"},
+		{"detect", "--replay", "demo", "--record", "x"},
+		{"detect", "--runs", "0", "--replay", "demo"},
+		{"frobnicate"},
+	} {
+		stdout, stderr, code := runCLI(t, args...)
+		if code != exitCLIUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, exitCLIUsage)
+		}
+		if stderr == "" {
+			t.Errorf("%v: misuse must explain itself on stderr", args)
+		}
+		if strings.HasPrefix(strings.TrimSpace(stdout), "{") {
+			t.Errorf("%v: no verdict may be printed on misuse", args)
+		}
+	}
+}
+
+func TestSchemaAndVersion(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "schema", "verdict")
+	if code != 0 || stderr != "" {
+		t.Fatalf("schema: exit %d stderr %q", code, stderr)
+	}
+	want, _ := schema.Document("verdict")
+	if stdout != string(want) {
+		t.Errorf("schema verdict does not print the embedded schema")
+	}
+	stdout, _, code = runCLI(t, "version")
+	var v map[string]string
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil || code != 0 || v["version"] == "" {
+		t.Errorf("version: %v %q exit %d", err, stdout, code)
+	}
+}
+
+func TestExitCodeTableCoversEveryStatus(t *testing.T) {
+	for _, s := range schema.Statuses {
+		if _, ok := detectExit[s]; !ok {
+			t.Errorf("status %s has no exit code", s)
+		}
+	}
+}
