@@ -182,7 +182,7 @@ func (r *run) exportErrors(ctx context.Context, facts winhost.Facts, st *adsync.
 		r.fail("temp-dir-failed", fmt.Sprintf("create a scratch folder for csexport output: %v", err), "")
 		return true
 	}
-	defer os.RemoveAll(dir)
+	defer os.Remove(dir) // each csexport run removes its own file
 	failed := false
 	for i, c := range st.Connectors {
 		vc := &r.v.Sync.Connectors[i]

@@ -99,11 +99,11 @@ type Scheduler struct {
 }
 
 type Connector struct {
-	Name  string `json:"name"`
-	ID    string `json:"id"`
-	Kind  string `json:"kind"` // ad, aad, other
-	Type  string `json:"type"`
-	Sub   string `json:"subtype"`
+	Name string `json:"name"`
+	ID   string `json:"id"`
+	Kind string `json:"kind"` // ad, aad, other
+	Type string `json:"type"`
+	Sub  string `json:"subtype"`
 	// Account is DOMAIN\user of the AD DS connector account; null for other kinds.
 	Account    *Account `json:"account"`
 	Partitions []string `json:"partitions"`

@@ -43,9 +43,9 @@ type CollectorError struct{ Step, Message string }
 
 type Scheduler struct {
 	SyncCycleEnabled, StagingModeEnabled, SchedulerSuspended, SyncCycleInProgress, MaintenanceEnabled *bool
-	NextCycleStart  *time.Time
-	NextPolicyType  *string
-	IntervalMinutes *float64
+	NextCycleStart                                                                                    *time.Time
+	NextPolicyType                                                                                    *string
+	IntervalMinutes                                                                                   *float64
 }
 
 type Connector struct {
@@ -72,13 +72,13 @@ type Run struct {
 }
 
 type Step struct {
-	Number                                                 int64
-	Result                                                 string
-	Start, End                                             *time.Time
-	ExportAdd, ExportUpdate, ExportDelete, ExportFailure   *int64
-	SyncErrors                                             []ExportError
-	SyncErrorsOmitted                                      int64
-	SyncErrorsInvalid                                      string
+	Number                                               int64
+	Result                                               string
+	Start, End                                           *time.Time
+	ExportAdd, ExportUpdate, ExportDelete, ExportFailure *int64
+	SyncErrors                                           []ExportError
+	SyncErrorsOmitted                                    int64
+	SyncErrorsInvalid                                    string
 }
 
 // ParseCollector reads the collector's stdout. It tolerates what Windows

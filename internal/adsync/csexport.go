@@ -1,34 +1,41 @@
 package adsync
 
 import (
+	"bytes"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/antchfx/xmlquery"
 )
 
 // ParseExportErrors streams a csexport /f:e document and calls fn for every
-// cs-object that has an export-errordetail.
+// cs-object that has an export-errordetail, in document order, on the
+// caller's goroutine.
 //
-// It uses xmlquery's stream parser on /cs-objects/cs-object, which drops each
-// object from the tree before reading the next, so memory is bounded by the
-// largest single object, not by the file (csexport files of large tenants run
-// to gigabytes). UTF-8 (with or without BOM) and UTF-16LE/BE (with or without
-// BOM) are accepted; see ExportStats.Encoding.
+// The engine is xmlquery's stream parser on /cs-objects/cs-object, which
+// drops each object from the tree before reading the next. To keep up with
+// lxml on multi-GB files, the document is cut into ~1 MB chunks of whole
+// cs-objects that are parsed on up to GOMAXPROCS (max 8) goroutines (see
+// csexport_split.go). Memory is bounded by a few chunks plus the largest
+// single object, not by the file. UTF-8 (with or without BOM) and UTF-16LE/BE
+// (with or without BOM) are accepted; see ExportStats.Encoding.
 //
 // On a malformed or truncated document the error names the line; objects
 // already passed to fn stay delivered and are counted in the returned stats.
 // An error returned by fn stops the parse and is returned unchanged. fn may be
-// nil to only count.
+// nil to only count. An empty input is an error ("empty csexport output");
+// an empty <cs-objects/> is 0 objects and no error.
 func ParseExportErrors(r io.Reader, fn func(ExportError) error) (ExportStats, error) {
 	var stats ExportStats
-	err := streamErrors(r, csexportSpec, &stats, fn)
+	err := streamErrors(r, csexportSpec, &stats, fn, chunkSize)
 	return stats, err
 }
 
@@ -49,7 +56,7 @@ func ParseSyncErrorsXML(s string) ([]ExportError, error) {
 	err := streamErrors(strings.NewReader(s), syncErrorsSpec, &stats, func(e ExportError) error {
 		out = append(out, e)
 		return nil
-	})
+	}, chunkSize)
 	return out, err
 }
 
@@ -72,19 +79,146 @@ var (
 	}
 )
 
-// streamErrors is the one engine behind both parsers: sniff and transcode,
-// guard the prolog, stream spec.item elements with xmlquery and hand each
-// extracted ExportError to fn.
-func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(ExportError) error) error {
-	cr := &countingReader{r: r}
-	defer func() { stats.Bytes = cr.n }()
+// chunkSize is the splitter's target chunk size: large enough to amortise
+// a parser set-up, small enough that the chunks in flight stay a few MB.
+const chunkSize = 1 << 20
 
+// streamErrors is the one engine behind both parsers: sniff and transcode,
+// split into chunks of whole items, parse the chunks on up to GOMAXPROCS
+// goroutines with xmlquery's stream parser, and hand the extracted errors to
+// fn in document order, on the caller's goroutine.
+// target is the chunk size (chunkSize; tests use tiny ones to force many
+// chunks).
+func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(ExportError) error, target int) (err error) {
+	cr := &countingReader{r: r}
+	defer func() {
+		stats.Bytes = cr.n
+		if le, ok := err.(*locatedError); ok && le.what == "" {
+			le.what = spec.what
+		}
+	}()
 	utf8r, enc, err := decodeInput(cr)
 	stats.Encoding = enc
 	if err != nil {
-		return fmt.Errorf("read %s: %w", spec.what, err)
+		return &locatedError{line: 1, msg: "read: " + err.Error(), err: err}
 	}
-	guard := newPrologGuard(utf8r, spec.root)
+
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	stop := make(chan struct{})
+	splitDone := make(chan struct{})
+	// On an early return (fn failed, or a parse error), stop the splitter
+	// and wait for it: it reads the caller's reader, which must not be
+	// touched after we return. Workers only finish the chunk in hand.
+	defer func() { close(stop); <-splitDone }()
+	order := make(chan chan chunkResult, 2*workers)
+	jobs := make(chan parseJob, workers)
+	split := newSplitter(utf8r, spec.root, target)
+	var splitErr error // written before order is closed
+	go func() {
+		defer close(splitDone)
+		defer close(jobs)
+		defer close(order)
+		for {
+			c, err := split.next()
+			if err != nil {
+				if err != io.EOF {
+					splitErr = err
+				}
+				return
+			}
+			res := make(chan chunkResult, 1)
+			select {
+			case order <- res:
+			case <-stop:
+				return
+			}
+			select {
+			case jobs <- parseJob{c, res}:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	for range workers {
+		go func() {
+			for j := range jobs {
+				j.res <- parseChunk(j.chunk, spec)
+			}
+		}()
+	}
+
+	for res := range order {
+		r := <-res
+		stats.Objects += r.objects
+		stats.ExportErrors += len(r.errs)
+		for _, e := range r.errs {
+			if fn != nil {
+				if err := fn(e); err != nil {
+					return err
+				}
+			}
+		}
+		if r.err != nil {
+			return r.err
+		}
+	}
+	if errors.Is(splitErr, errEmptyInput) {
+		return fmt.Errorf("empty %s", spec.what)
+	}
+	return splitErr
+}
+
+type parseJob struct {
+	chunk docChunk
+	res   chan<- chunkResult
+}
+
+// chunkResult is what one chunk yielded; err comes after errs in document
+// order, so the errors before it are still delivered.
+type chunkResult struct {
+	objects int
+	errs    []ExportError
+	err     error
+}
+
+// chunkBufs recycles chunk and compaction buffers (about 1 MB each). Nothing
+// extracted points into them: xmlquery copies every string out.
+var chunkBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// parseChunk runs xmlquery's stream parser over one chunk, first over the
+// chunk without its indentation (see compactSpace) and, if that fails, once
+// more over the original bytes so that the error and its line, and the
+// objects delivered before it, are exactly those of the document.
+func parseChunk(c docChunk, spec streamSpec) chunkResult {
+	if len(c.body) == 0 {
+		return chunkResult{err: c.err}
+	}
+	bp := chunkBufs.Get().(*[]byte)
+	compact := compactSpace((*bp)[:0], c.body)
+	r := parseChunkBytes(spec, c.prefix, compact, c.close)
+	*bp = compact[:0]
+	chunkBufs.Put(bp)
+	if r.err != nil {
+		r = parseChunkBytes(spec, c.prefix, c.body, c.close)
+	}
+	if r.err != nil {
+		r.err = c.locate(r.err)
+	} else {
+		r.err = c.err
+	}
+	return r
+}
+
+// parseChunkBytes parses prefix+body+suffix. A panic in the XML stack or in
+// extraction becomes an error: hostile input must not bring down the caller,
+// and a panic on a worker goroutine could not be recovered by the caller.
+func parseChunkBytes(spec streamSpec, prefix, body []byte, suffix string) (r chunkResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.err = fmt.Errorf("internal parser error: %v", p)
+		}
+	}()
+	in := io.MultiReader(bytes.NewReader(prefix), bytes.NewReader(body), strings.NewReader(suffix))
 	opts := xmlquery.ParserOptions{Decoder: &xmlquery.DecoderOptions{
 		// Strict must be set explicitly: DecoderOptions overwrites the
 		// decoder's default. Strict plus a nil Entity map means any entity
@@ -94,49 +228,40 @@ func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(Expo
 		Strict:        true,
 		CharsetReader: passThroughCharset,
 	}}
-	sp, err := xmlquery.CreateStreamParserWithOptions(guard, opts, "/"+spec.root+"/"+spec.item)
+	sp, err := xmlquery.CreateStreamParserWithOptions(in, opts, "/"+spec.root+"/"+spec.item)
 	if err != nil {
-		return fmt.Errorf("%s: set up stream parser: %w", spec.what, err) // constant XPath: cannot happen
+		r.err = fmt.Errorf("set up stream parser: %w", err) // constant XPath: cannot happen
+		return r
 	}
 	for {
-		e, isErr, err := nextError(sp, spec, guard, stats)
+		n, err := sp.Read()
 		if err == io.EOF {
-			return nil
+			return r
 		}
 		if err != nil {
-			return err
+			r.err = err
+			return r
 		}
-		if !isErr || fn == nil {
-			continue
-		}
-		if err := fn(e); err != nil {
-			return err
+		r.objects++
+		if e, ok := spec.extract(n); ok {
+			r.errs = append(r.errs, e)
 		}
 	}
 }
 
-// nextError reads and extracts one streamed element. A panic in the XML
-// stack or in extraction becomes an error (hostile input must not crash the
-// caller); fn runs outside this function so the caller's panics stay theirs.
-func nextError(sp *xmlquery.StreamParser, spec streamSpec, g *prologGuard, stats *ExportStats) (e ExportError, isErr bool, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = &locatedError{what: spec.what, line: g.line, approx: true, msg: fmt.Sprintf("internal parser error: %v", p)}
+// locate maps an error from parsing the chunk (whose line numbers count the
+// synthetic prefix) to a position in the document.
+func (c docChunk) locate(err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		line := c.line + se.Line - 1 - bytes.Count(c.prefix, []byte{'\n'})
+		msg := se.Msg
+		if msg == "unexpected EOF" {
+			msg += " (file truncated?)"
 		}
-	}()
-	n, err := sp.Read()
-	if err != nil {
-		if err == io.EOF {
-			return e, false, err
-		}
-		return e, false, locate(spec, g, err)
+		return &locatedError{line: max(line, c.line), msg: msg, err: err}
 	}
-	stats.Objects++
-	e, isErr = spec.extract(n)
-	if isErr {
-		stats.ExportErrors++
-	}
-	return e, isErr, nil
+	return &locatedError{line: c.line, approx: true, msg: err.Error(), err: err}
 }
 
 // locatedError is a parse error with the line it happened on.
@@ -157,25 +282,6 @@ func (e *locatedError) Error() string {
 }
 
 func (e *locatedError) Unwrap() error { return e.err }
-
-// locate turns an error from the XML stack into one that says where.
-func locate(spec streamSpec, g *prologGuard, err error) error {
-	var se *xml.SyntaxError
-	var pe *prologError
-	switch {
-	case errors.Is(err, errEmptyInput):
-		return fmt.Errorf("empty %s", spec.what)
-	case errors.As(err, &pe):
-		return &locatedError{what: spec.what, line: pe.line, msg: pe.msg, err: err}
-	case errors.As(err, &se):
-		msg := se.Msg
-		if msg == "unexpected EOF" {
-			msg += " (file truncated?)"
-		}
-		return &locatedError{what: spec.what, line: se.Line, msg: msg, err: err}
-	}
-	return &locatedError{what: spec.what, line: g.line, approx: true, msg: err.Error(), err: err}
-}
 
 // ParseErrorCode parses a cd-error error-code: decimal ("8344") or hex with a
 // 0x prefix ("0x2098", "0x00002098"), surrounding whitespace ignored. It

@@ -35,9 +35,9 @@ func csObjectError(obj *xmlquery.Node) (e ExportError, ok bool) {
 		return e, false
 	}
 	e = newExportError()
-	e.DN = attrValue(obj, "cs-dn")
-	e.CSID = attrValue(obj, "id")
-	e.ObjectType = attrValue(obj, "object-type")
+	e.DN = nodeAttr(obj, "cs-dn")
+	e.CSID = nodeAttr(obj, "id")
+	e.ObjectType = nodeAttr(obj, "object-type")
 	readErrorDetail(&e, detail)
 	if unapplied != nil {
 		e.Attributes, e.DeltaOperation = pendingAttributes(unapplied)
@@ -50,8 +50,8 @@ func csObjectError(obj *xmlquery.Node) (e ExportError, ok bool) {
 // export-errordetail, so readErrorDetail serves both.
 func runHistoryError(n *xmlquery.Node) (ExportError, bool) {
 	e := newExportError()
-	e.DN = attrValue(n, "dn")
-	e.CSID = attrValue(n, "cs-guid")
+	e.DN = nodeAttr(n, "dn")
+	e.CSID = nodeAttr(n, "cs-guid")
 	readErrorDetail(&e, n)
 	return e, true
 }
@@ -109,8 +109,8 @@ func readErrorDetail(e *ExportError, d *xmlquery.Node) {
 	e.ErrorType = m.errorType
 	e.FirstOccurred, _ = ParseCSTime(m.firstOccurred)
 	e.DateOccurred, _ = ParseCSTime(m.dateOccurred)
-	e.RetryCount = parseCount(m.retryCount)
-	if cd := findElement(d, "cd-error", 0); cd != nil {
+	e.RetryCount = parseRetryCount(m.retryCount)
+	if cd := findDescendant(d, "cd-error", 0); cd != nil {
 		readCDError(e, cd)
 	}
 	e.Code = ParseErrorCode(e.ErrorCode)
@@ -133,7 +133,7 @@ func collectMeta(m *errorMeta, n *xmlquery.Node, depth int) {
 			continue
 		}
 		if isMetaName(c.Data) {
-			m.set(c.Data, textOf(c))
+			m.set(c.Data, nodeText(c))
 		}
 	}
 }
@@ -159,7 +159,7 @@ func readCDError(e *ExportError, cd *xmlquery.Node) {
 			continue
 		}
 		if *dst == "" {
-			*dst = textOf(c)
+			*dst = nodeText(c)
 		}
 	}
 }
@@ -173,11 +173,11 @@ func pendingAttributes(unapplied *xmlquery.Node) (names []string, op string) {
 			continue
 		}
 		if !seenDelta {
-			op, seenDelta = strings.TrimSpace(attrValue(d, "operation")), true
+			op, seenDelta = strings.TrimSpace(nodeAttr(d, "operation")), true
 		}
 		for a := d.FirstChild; a != nil; a = a.NextSibling {
 			if a.Type == xmlquery.ElementNode && (a.Data == "attr" || a.Data == "dn-attr") {
-				if name := strings.TrimSpace(attrValue(a, "name")); name != "" {
+				if name := strings.TrimSpace(nodeAttr(a, "name")); name != "" {
 					names = append(names, name)
 				}
 			}
@@ -187,8 +187,8 @@ func pendingAttributes(unapplied *xmlquery.Node) (names []string, op string) {
 	return slices.Compact(names), op
 }
 
-// findElement returns the first element named name below n (depth first).
-func findElement(n *xmlquery.Node, name string, depth int) *xmlquery.Node {
+// findDescendant returns the first element named name below n (depth first).
+func findDescendant(n *xmlquery.Node, name string, depth int) *xmlquery.Node {
 	if depth > maxDetailDepth {
 		return nil
 	}
@@ -199,17 +199,17 @@ func findElement(n *xmlquery.Node, name string, depth int) *xmlquery.Node {
 		if c.Data == name {
 			return c
 		}
-		if f := findElement(c, name, depth+1); f != nil {
+		if f := findDescendant(c, name, depth+1); f != nil {
 			return f
 		}
 	}
 	return nil
 }
 
-// attrValue returns the value of the attribute with local name name,
+// nodeAttr returns the value of the attribute with local name name,
 // verbatim: DNs must survive byte for byte, including escaped commas and
 // significant spaces.
-func attrValue(n *xmlquery.Node, name string) string {
+func nodeAttr(n *xmlquery.Node, name string) string {
 	for _, a := range n.Attr {
 		if a.Name.Local == name {
 			return a.Value
@@ -218,9 +218,9 @@ func attrValue(n *xmlquery.Node, name string) string {
 	return ""
 }
 
-// textOf returns the trimmed text content of an element. Real files end
+// nodeText returns the trimmed text content of an element. Real files end
 // server-error-detail with a newline, hence the trim.
-func textOf(n *xmlquery.Node) string {
+func nodeText(n *xmlquery.Node) string {
 	c := n.FirstChild
 	if c == nil {
 		return ""
@@ -232,8 +232,8 @@ func textOf(n *xmlquery.Node) string {
 	return strings.TrimSpace(n.InnerText())
 }
 
-// parseCount parses a retry count; -1 when absent, negative or unparsable.
-func parseCount(s string) int64 {
+// parseRetryCount parses a retry count; -1 when absent, negative or unparsable.
+func parseRetryCount(s string) int64 {
 	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
 	if err != nil || v < 0 {
 		return -1

@@ -107,6 +107,9 @@ func ExportErrorsOf(ctx context.Context, r winhost.Runner, csexport, connector, 
 	if _, err := os.Lstat(file); err == nil {
 		return ExportStats{}, fmt.Errorf("csexport output file %s already exists; refusing to read a stale file", file)
 	}
+	// os.Remove, not RemoveAll on the folder: RemoveAll fails under Wine, and
+	// the file is ours alone.
+	defer os.Remove(file)
 	res, err := r.Run(ctx, winhost.Command{Path: csexport, Args: CSExportArgs(connector, file), Timeout: timeout})
 	if err != nil {
 		if errors.Is(err, winhost.ErrTimeout) {

@@ -107,7 +107,7 @@ func computerName(kind uint32) (string, error) {
 func probeService(name string) (ServiceState, string, error) {
 	h, err := windows.OpenSCManager(nil, nil, windows.SC_MANAGER_CONNECT)
 	if err != nil {
-		return ServiceUnknown, "", fmt.Errorf("connect to the service control manager: %w%s", err, accessHint(err))
+		return ServiceUnknown, "", fmt.Errorf("connect to the service control manager: %w", hint(err))
 	}
 	m := &mgr.Mgr{Handle: h}
 	defer m.Disconnect()
@@ -121,7 +121,7 @@ func probeService(name string) (ServiceState, string, error) {
 		return ServiceAbsent, "", nil
 	}
 	if err != nil {
-		return ServiceUnknown, "", fmt.Errorf("open service %s: %w%s", name, err, accessHint(err))
+		return ServiceUnknown, "", fmt.Errorf("open service %s: %w", name, hint(err))
 	}
 	s := &mgr.Service{Name: name, Handle: sh}
 	defer s.Close()
@@ -186,7 +186,7 @@ func serviceState(s svc.State) ServiceState {
 func syncEngineDir() (string, error) {
 	k, err := registry.OpenKey(registry.LOCAL_MACHINE, adsyncRegKey, registry.QUERY_VALUE|registry.WOW64_64KEY)
 	if err != nil {
-		return "", fmt.Errorf("open key: %w%s", err, accessHint(err))
+		return "", fmt.Errorf("open key: %w", hint(err))
 	}
 	defer k.Close()
 	v, typ, err := k.GetStringValue("Location")
@@ -244,7 +244,7 @@ func fileVersion(path string) (string, error) {
 func isPDCEmulator() (bool, error) {
 	var info *dsRolePrimaryDomainInfoBasic
 	if err := dsRoleGetPrimaryDomainInformation(nil, dsRolePrimaryDomainInfoBasicLevel, &info); err != nil {
-		return false, fmt.Errorf("DsRoleGetPrimaryDomainInformation on this host: %w%s", err, accessHint(err))
+		return false, fmt.Errorf("DsRoleGetPrimaryDomainInformation on this host: %w", hint(err))
 	}
 	if info == nil {
 		return false, errors.New("DsRoleGetPrimaryDomainInformation on this host returned no data")
@@ -288,10 +288,18 @@ func isWow64() (bool, error) {
 	return wow, nil
 }
 
-// accessHint turns "access denied" into what the operator should do.
-func accessHint(err error) string {
+// hint replaces Windows' "Access is denied." with what the operator should
+// do; errors.Is still sees the original error.
+func hint(err error) error {
 	if errors.Is(err, windows.ERROR_ACCESS_DENIED) {
-		return ": run as SYSTEM or a local administrator"
+		return accessDenied{err}
 	}
-	return ""
+	return err
 }
+
+type accessDenied struct{ err error }
+
+func (e accessDenied) Error() string {
+	return "access denied: run as SYSTEM or a local administrator"
+}
+func (e accessDenied) Unwrap() error { return e.err }

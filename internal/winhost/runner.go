@@ -126,11 +126,12 @@ func (r *liveRunner) Run(ctx context.Context, c Command) (Result, error) {
 	if killed.Load() {
 		res.ExitCode = -1
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			limit := c.Timeout
-			if hasParentDeadline && (limit <= 0 || parentDeadline.Before(start.Add(limit))) {
-				limit = parentDeadline.Sub(start).Round(time.Millisecond)
+			// Report the limit that fired: ours, or the caller's earlier deadline.
+			after := c.Timeout
+			if hasParentDeadline && (after <= 0 || parentDeadline.Before(start.Add(after))) {
+				after = parentDeadline.Sub(start).Round(time.Millisecond)
 			}
-			return res, &TimeoutError{Path: c.Path, Timeout: limit}
+			return res, &TimeoutError{Path: c.Path, Timeout: after}
 		}
 		return res, fmt.Errorf("run %s: %w; its process tree was killed", c.Path, ctx.Err())
 	}
