@@ -73,14 +73,30 @@ func main() {
 	os.Exit(run(os.Args[1:], IO{Stdout: os.Stdout, Stderr: os.Stderr}))
 }
 
+// kongExit carries kong's own exits (after --help) out of the parser, so
+// that nothing runs after the help text.
+type kongExit struct{ code int }
+
 // run parses args, runs the command and returns the process exit code.
-func run(args []string, stdio IO) int {
+func run(args []string, stdio IO) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			e, ok := r.(kongExit)
+			if !ok {
+				panic(r)
+			}
+			code = e.code
+			if code != exitOK {
+				code = exitCLIUsage
+			}
+		}
+	}()
 	var cli CLI
 	parser, err := kong.New(&cli,
 		kong.Name("entra8344"),
 		kong.Description("Diagnose (and, with approval, fix) Entra Connect export error 8344."),
 		kong.Writers(stdio.Stdout, stdio.Stderr),
-		kong.Exit(func(int) {}),
+		kong.Exit(func(code int) { panic(kongExit{code}) }),
 		kong.UsageOnError(),
 		kong.Vars{"scenarios": strings.Join(fixtures.Names(), ", ")},
 	)
@@ -90,7 +106,6 @@ func run(args []string, stdio IO) int {
 	}
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		// --help also lands here after printing: kong reports it as no error.
 		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
 		return exitCLIUsage
 	}

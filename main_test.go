@@ -192,6 +192,18 @@ func TestCLIMisuse(t *testing.T) {
 	}
 }
 
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"detect", "--help"}, {"schema", "-h"}} {
+		stdout, stderr, code := runCLI(t, args...)
+		if code != exitOK || stderr != "" || !strings.Contains(stdout, "Usage: entra8344") {
+			t.Errorf("%v: exit %d stderr %q stdout %q", args, code, stderr, stdout)
+		}
+		if strings.Contains(stdout, "schema_version") {
+			t.Errorf("%v: the command ran after its help", args)
+		}
+	}
+}
+
 func TestSchemaAndVersion(t *testing.T) {
 	stdout, stderr, code := runCLI(t, "schema", "verdict")
 	if code != 0 || stderr != "" {
