@@ -58,20 +58,21 @@ func Collect(ctx context.Context, r winhost.Runner, o CollectOptions) (st *State
 	}
 	st, perr := ParseCollector(res.Stdout)
 	if perr != nil {
-		return nil, res.Stdout, fmt.Errorf("the ADSync collector (PowerShell exit code %d) %w%s", res.ExitCode, perr, stderrHint(res.Stderr))
+		return nil, res.Stdout, fmt.Errorf("the ADSync collector (PowerShell exit code %d) %w%s", res.ExitCode, perr, hint("stderr", res.Stderr))
 	}
 	return st, res.Stdout, nil
 }
 
-func stderrHint(stderr []byte) string {
-	s := strings.TrimSpace(string(stderr))
+// hint quotes the start of a process's output in an error message.
+func hint(label string, out []byte) string {
+	s := strings.TrimSpace(string(out))
 	if s == "" {
 		return ""
 	}
 	if len(s) > 300 {
 		s = s[:300] + "..."
 	}
-	return "; stderr: " + s
+	return "; " + label + ": " + s
 }
 
 // ModulePath is where the ADSync module sits under the sync engine root.
@@ -120,7 +121,7 @@ func ExportErrorsOf(ctx context.Context, r winhost.Runner, csexport, connector, 
 	f, err := os.Open(file)
 	if err != nil {
 		// Success is the file, not the exit code (csexport documents none).
-		return ExportStats{}, fmt.Errorf("csexport for connector %q exited %d and wrote no output file%s%s", connector, res.ExitCode, stderrHint(res.Stderr), stdoutHint(res.Stdout))
+		return ExportStats{}, fmt.Errorf("csexport for connector %q exited %d and wrote no output file%s%s", connector, res.ExitCode, hint("stderr", res.Stderr), hint("output", res.Stdout))
 	}
 	defer f.Close()
 	st, err := ParseExportErrors(f, fn)
@@ -128,17 +129,6 @@ func ExportErrorsOf(ctx context.Context, r winhost.Runner, csexport, connector, 
 		return st, fmt.Errorf("csexport output for connector %q: %w", connector, err)
 	}
 	return st, nil
-}
-
-func stdoutHint(stdout []byte) string {
-	s := strings.TrimSpace(string(stdout))
-	if s == "" {
-		return ""
-	}
-	if len(s) > 300 {
-		s = s[:300] + "..."
-	}
-	return "; output: " + s
 }
 
 // Windows paths are handled as text so that replay on Linux takes the same
