@@ -190,7 +190,9 @@ var chunkBufs = sync.Pool{New: func() any { return new([]byte) }}
 // more over the original bytes so that the error and its line, and the
 // objects delivered before it, are exactly those of the document.
 func parseChunk(c docChunk, spec streamSpec) chunkResult {
-	if len(c.body) == 0 {
+	// Nothing to parse, except for an empty last chunk of a document whose
+	// root never closed: parsing the bare prefix reports the truncation.
+	if len(c.body) == 0 && (len(c.prefix) == 0 || c.close != "") {
 		return chunkResult{err: c.err}
 	}
 	bp := chunkBufs.Get().(*[]byte)

@@ -133,7 +133,7 @@ func (s *splitter) finish(err error) (docChunk, error) {
 			return docChunk{}, errEmptyInput
 		}
 		return docChunk{}, s.errorAt(len(s.buf), fmt.Sprintf("no <%s> root element (truncated or not XML)", s.root))
-	case len(s.buf) == 0 && !s.first:
+	case len(s.buf) == 0 && !s.first && s.closed:
 		return docChunk{}, io.EOF
 	}
 	// The rest, including the root end tag and anything after it, goes to
