@@ -81,7 +81,9 @@ func (c *DetectCmd) Run(stdio *IO) error {
 		}
 	}
 	if rec != nil {
-		if err := rec.Finish(time.Now(), doc); err != nil {
+		// The recording's clock is the verdict's, so its replay reproduces generated_at.
+		now, _ := time.Parse(time.RFC3339, v.GeneratedAt)
+		if err := rec.Finish(now, doc); err != nil {
 			logger.Printf("%v", err)
 			v.Errors = append(v.Errors, schema.Notice{Code: "record-failed", Message: err.Error(), Object: c.Record})
 			if doc, err = schema.Marshal(v); err != nil {
