@@ -28,6 +28,8 @@ type DetectCmd struct {
 	CollectorTimeout time.Duration `help:"Kill the PowerShell collector after this long." default:"3m"`
 	CSExportTimeout  time.Duration `name:"csexport-timeout" help:"Kill csexport.exe (per connector) after this long." default:"10m"`
 	Runs             int           `help:"Run-history entries read per connector." default:"10"`
+	NoDirectory      bool          `help:"Skip the Active Directory diagnosis (no LDAP reads)."`
+	DirectoryTimeout time.Duration `help:"Give up reading one forest's directory after this long." default:"2m"`
 	LogFile          string        `help:"Append a log of the run's phases to this file." placeholder:"FILE" type:"path"`
 }
 
@@ -51,19 +53,38 @@ func (c *DetectCmd) Run(stdio *IO) error {
 		}
 		env.Prober, env.Runner, env.Replay = sc.Prober(), sc.Runner(), sc.Name
 		env.Now = func() time.Time { return sc.Now }
+		if sc.HasDirectory() {
+			env.Directory = sc.Directory()
+		} else {
+			env.NoDirectoryReason = "the scenario has no directory snapshot (" + replay.DirectoryFile + ")"
+		}
 	case c.Record != "":
 		rec, err = replay.NewRecorder(c.Record, winhost.NewProber(), winhost.NewRunner())
 		if err != nil {
 			return err
 		}
 		env.Prober, env.Runner = rec.Prober(), rec.Runner()
+		if d, why := newLiveDialer(); d != nil {
+			env.Directory = rec.Directory(liveDirectory{d})
+		} else {
+			env.NoDirectoryReason = why
+		}
 	default:
 		env.Prober, env.Runner = winhost.NewProber(), winhost.NewRunner()
+		if d, why := newLiveDialer(); d != nil {
+			env.Directory = liveDirectory{d}
+		} else {
+			env.NoDirectoryReason = why
+		}
+	}
+	if c.NoDirectory {
+		env.Directory, env.NoDirectoryReason = nil, "skipped (--no-directory)"
 	}
 
 	o := detect.DefaultOptions()
 	o.Client, o.Site, o.Version = c.Client, c.Site, version
 	o.CollectorTimeout, o.CSExportTimeout, o.Runs = c.CollectorTimeout, c.CSExportTimeout, c.Runs
+	o.DirectoryTimeout = c.DirectoryTimeout
 	v := detect.Run(context.Background(), env, o)
 	v.ExitCode = DetectExitCode(v)
 

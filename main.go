@@ -38,6 +38,7 @@ var detectExit = map[schema.Status]int{
 	schema.StatusStagingMode:     exitOK,
 	schema.StatusSyncServiceDown: exitPerson,
 	schema.StatusExportErrors:    exitPerson,
+	schema.StatusRemediable:      exitRemedy,
 	schema.StatusRunFailures:     exitPerson,
 	schema.StatusError:           exitUnknown,
 }
@@ -59,6 +60,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 // CLI is the command tree.
 type CLI struct {
 	Detect  DetectCmd  `cmd:"" help:"Diagnose read-only and print one JSON verdict."`
+	Acl     AclCmd     `cmd:"" help:"Print an object's DACL (bytes and SDDL) as the directory returns it, as JSON (default: AdminSDHolder)."`
 	Schema  SchemaCmd  `cmd:"" help:"Print an embedded JSON Schema (verdict)."`
 	Version VersionCmd `cmd:"" help:"Print version, commit and build date as JSON."`
 }

@@ -91,22 +91,24 @@ func TestScenarios(t *testing.T) {
 
 func TestDemoFormats(t *testing.T) {
 	stdout, stderr, code := runCLI(t, "detect", "--replay", "demo", "--format", "summary", "--client", "Fabrikam", "--site", "HQ")
-	if stderr != "" || code != exitPerson {
+	if stderr != "" || code != exitRemedy {
 		t.Fatalf("stderr %q, exit %d", stderr, code)
 	}
 	line := strings.TrimSuffix(stdout, "\n")
 	if strings.Contains(line, "\n") || len(line) > 255 {
 		t.Errorf("summary is not one line of at most 255 bytes: %q", line)
 	}
-	if !strings.HasPrefix(line, "[Fabrikam/HQ] EXPORT_ERRORS: contoso.com permission-8344") {
+	if !strings.HasPrefix(line, "[Fabrikam/HQ] REMEDIABLE: contoso.com permission-8344") || !strings.Contains(line, "why: adminsdholder-writeback-denied=1") {
 		t.Errorf("summary %q", line)
 	}
 
 	stdout, stderr, code = runCLI(t, "detect", "--replay", "demo", "--format", "text")
-	if stderr != "" || code != exitPerson {
+	if stderr != "" || code != exitRemedy {
 		t.Fatalf("stderr %q, exit %d", stderr, code)
 	}
-	for _, want := range []string{"EXPORT_ERRORS", "CN=Jane Admin,OU=Admins,DC=contoso,DC=com", "msDS-KeyCredentialLink", "CONTOSO\\MSOL_2f4e1b7c9a3d"} {
+	for _, want := range []string{"REMEDIABLE", "CN=Jane Admin,OU=Admins,DC=contoso,DC=com", "msDS-KeyCredentialLink", "CONTOSO\\MSOL_2f4e1b7c9a3d",
+		"Diagnosis D1: adminsdholder-writeback-denied", "(OA;;WP;5b47d60f-6090-40b2-9f37-2a4de88f3063;;S-1-5-21-1004336348-1177238915-682003330-1109)",
+		`dsacls "\\dc01.contoso.com\CN=AdminSDHolder,CN=System,DC=contoso,DC=com"`, "Risk (shadow-credentials)"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("text output lacks %q:\n%s", want, stdout)
 		}

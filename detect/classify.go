@@ -78,7 +78,16 @@ type groupKey struct {
 type aggregator struct {
 	max    int
 	groups map[groupKey]*group
+	// failing keeps every permission-8344 object of each AD connector (up to
+	// maxFailing in all) for the directory diagnosis, which reads them in
+	// batches; dropped counts the rest.
+	failing map[int][]Failing
+	nfail   int
+	dropped int
 }
+
+// maxFailing bounds the objects evaluated against the directory.
+const maxFailing = 20000
 
 type group struct {
 	conn        adsync.Connector
@@ -96,7 +105,7 @@ func newAggregator(max int) *aggregator {
 	if max <= 0 {
 		max = 200
 	}
-	return &aggregator{max: max, groups: map[groupKey]*group{}}
+	return &aggregator{max: max, groups: map[groupKey]*group{}, failing: map[int][]Failing{}}
 }
 
 func (a *aggregator) add(idx int, c adsync.Connector, e adsync.ExportError) {
@@ -107,6 +116,14 @@ func (a *aggregator) add(idx int, c adsync.Connector, e adsync.ExportError) {
 		a.groups[k] = g
 	}
 	g.count++
+	if k.kind == schema.KindPermission8344 && c.Kind == adsync.KindAD {
+		if a.nfail < maxFailing {
+			a.failing[idx] = append(a.failing[idx], Failing{DN: e.DN, Attributes: append([]string(nil), e.Attributes...)})
+			a.nfail++
+		} else {
+			a.dropped++
+		}
+	}
 	for _, at := range e.Attributes {
 		g.attrs[at] = true
 	}
@@ -186,6 +203,7 @@ func objectOf(e adsync.ExportError) schema.Object {
 		DN: e.DN, CSID: e.CSID, ObjectType: e.ObjectType, ErrorType: e.ErrorType,
 		ErrorCode: e.ErrorCode, ErrorName: e.ErrorName, ErrorLiteral: e.ErrorLiteral,
 		ServerErrorDetail: e.ServerErrorDetail, Attributes: append([]string{}, e.Attributes...),
+		Diagnoses: []schema.DiagnosisKind{},
 	}
 	if !e.FirstOccurred.IsZero() {
 		o.FirstOccurred = timePtr(&e.FirstOccurred)

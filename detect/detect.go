@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"entra8344/internal/adsync"
+	"entra8344/internal/ldap"
 	"entra8344/internal/winhost"
 	"entra8344/schema"
 )
@@ -29,6 +30,16 @@ type Env struct {
 	// Replay names the scenario, empty on a live run.
 	Replay string
 	Log    *log.Logger
+	// Directory gives the dialer for each AD connector's forest; nil skips
+	// the directory diagnosis for NoDirectoryReason.
+	Directory         DirectorySource
+	NoDirectoryReason string
+}
+
+// DirectorySource gives the domain controllers of an AD connector's forest:
+// the live host's LDAP client, or a scenario's directory snapshot.
+type DirectorySource interface {
+	Dialer(connector string) (ldap.Dialer, error)
 }
 
 // Options are the user's knobs.
@@ -37,6 +48,7 @@ type Options struct {
 	Version          string
 	CollectorTimeout time.Duration
 	CSExportTimeout  time.Duration
+	DirectoryTimeout time.Duration
 	Runs             int
 	// MaxObjects caps the objects listed per finding (all are counted).
 	MaxObjects int
@@ -44,7 +56,7 @@ type Options struct {
 
 // DefaultOptions are the CLI defaults.
 func DefaultOptions() Options {
-	return Options{CollectorTimeout: 3 * time.Minute, CSExportTimeout: 10 * time.Minute, Runs: 10, MaxObjects: 200}
+	return Options{CollectorTimeout: 3 * time.Minute, CSExportTimeout: 10 * time.Minute, DirectoryTimeout: 2 * time.Minute, Runs: 10, MaxObjects: 200}
 }
 
 // Run diagnoses and always returns a verdict: failures become status error
@@ -83,11 +95,8 @@ func newVerdict(env Env, o Options) *schema.Verdict {
 		Findings:      []schema.Finding{},
 		Warnings:      []schema.Notice{},
 		Errors:        []schema.Notice{},
-		Directory: schema.Directory{
-			Performed: false,
-			Reason:    "this build diagnoses the Entra Connect side only; the AD-side diagnosis (protected objects, AdminSDHolder, ACLs, the plan) is not part of it",
-		},
-		Host: schema.Host{ADSyncService: string(winhost.ServiceUnknown)},
+		Directory:     emptyDirectory(),
+		Host:          schema.Host{ADSyncService: string(winhost.ServiceUnknown)},
 	}
 	if env.Replay != "" {
 		name := env.Replay
@@ -164,9 +173,12 @@ func (r *run) detect(ctx context.Context) {
 
 	t = time.Now()
 	r.v.Findings = agg.findings()
+	r.v.Collection.Timings.Classify = time.Since(t).Milliseconds()
+	r.directory(ctx, facts, st, agg)
+	t = time.Now()
 	r.runWarnings(st)
 	r.v.Status = decideStatus(r.v, csexportFailed)
-	r.v.Collection.Timings.Classify = time.Since(t).Milliseconds()
+	r.v.Collection.Timings.Classify += time.Since(t).Milliseconds()
 }
 
 // exportErrors runs csexport once per connector; it reports whether any
@@ -277,6 +289,9 @@ func decideStatus(v *schema.Verdict, csexportFailed bool) schema.Status {
 		return schema.StatusError
 	}
 	if len(v.Findings) > 0 {
+		if p := v.Directory.Plan; v.Directory.Performed && len(p.Changes) > 0 && p.RemediableHere {
+			return schema.StatusRemediable
+		}
 		return schema.StatusExportErrors
 	}
 	if csexportFailed {
@@ -299,4 +314,15 @@ type countingRunner struct {
 func (c *countingRunner) Run(ctx context.Context, cmd winhost.Command) (winhost.Result, error) {
 	c.n++
 	return c.inner.Run(ctx, cmd)
+}
+
+func emptyDirectory() schema.Directory {
+	return schema.Directory{
+		Reason:            "the directory was not read (the sync engine's state decided the verdict first)",
+		Domains:           []schema.Domain{},
+		ConnectorAccounts: []schema.ConnectorAccount{},
+		Attributes:        []schema.AttributeInfo{},
+		Diagnoses:         []schema.Diagnosis{},
+		Plan:              schema.Plan{Changes: []schema.Change{}, Manual: []string{}, RiskNotes: []schema.RiskNote{}},
+	}
 }

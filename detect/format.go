@@ -18,7 +18,7 @@ const SummaryMax = 255
 func Summary(v *schema.Verdict) string {
 	var parts []string
 	switch v.Status {
-	case schema.StatusExportErrors:
+	case schema.StatusExportErrors, schema.StatusRemediable:
 		for _, f := range v.Findings {
 			s := fmt.Sprintf("%s %s: %d obj", f.Connector, f.Kind, f.ObjectCount)
 			if len(f.Attributes) > 0 {
@@ -32,6 +32,7 @@ func Summary(v *schema.Verdict) string {
 			}
 			parts = append(parts, s)
 		}
+		parts = append(parts, directorySummary(v.Directory)...)
 	case schema.StatusError:
 		if len(v.Errors) > 0 {
 			parts = append(parts, v.Errors[0].Message)
@@ -62,6 +63,50 @@ func Summary(v *schema.Verdict) string {
 	}
 	s = strings.Join(strings.Fields(s), " ") // one line, whatever the messages held
 	return truncate(s, SummaryMax)
+}
+
+// directorySummary: why (diagnosis kinds with object counts) and where the
+// fix runs when not here.
+func directorySummary(d schema.Directory) []string {
+	if !d.Performed || len(d.Diagnoses) == 0 {
+		return nil
+	}
+	var kinds []schema.DiagnosisKind
+	count := map[schema.DiagnosisKind]int{}
+	for _, g := range d.Diagnoses {
+		n := g.ObjectCount
+		if g.Kind == schema.DiagStaleConnectorACE {
+			n = len(g.AdminSDHolderACEs)
+		}
+		if _, seen := count[g.Kind]; !seen {
+			kinds = append(kinds, g.Kind)
+		}
+		count[g.Kind] += n
+	}
+	var why []string
+	for _, k := range kinds {
+		why = append(why, fmt.Sprintf("%s=%d", k, count[k]))
+	}
+	out := []string{"why: " + strings.Join(why, ",")}
+	if p := d.Plan; len(p.Changes) > 0 && !p.RemediableHere {
+		servers := []string{}
+		for _, c := range p.Changes {
+			if !c.WritableHere && !contains(servers, c.Server) {
+				servers = append(servers, c.Server)
+			}
+		}
+		out = append(out, "fix on "+strings.Join(servers, ","))
+	}
+	return out
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }
 
 func truncate(s string, max int) string {
@@ -115,6 +160,7 @@ func WriteText(w io.Writer, v *schema.Verdict) error {
 			fmt.Fprintf(&b, "  ... and %d more\n", f.ObjectsOmitted)
 		}
 	}
+	writeDirectoryText(&b, v.Directory)
 	for _, n := range v.Warnings {
 		fmt.Fprintf(&b, "\nWarning (%s): %s", n.Code, n.Message)
 	}
@@ -154,4 +200,50 @@ func intP(n *int64) string {
 		return "-"
 	}
 	return fmt.Sprint(*n)
+}
+
+func writeDirectoryText(b *strings.Builder, d schema.Directory) {
+	if !d.Performed {
+		fmt.Fprintf(b, "\nDirectory: not read: %s\n", d.Reason)
+		return
+	}
+	fmt.Fprintf(b, "\nDirectory: %s (%d LDAP operations)\n", d.Reason, d.LDAPOperations)
+	for _, dom := range d.Domains {
+		fmt.Fprintf(b, "  Domain %s (%s), read from %s, PDC emulator %s", dom.DNSName, dom.SID, orDash(dom.ReadFrom), orDash(dom.PDCEmulator))
+		if h := dom.AdminSDHolder; h != nil {
+			fmt.Fprintf(b, ", AdminSDHolder writable here: %v", h.WritableHere)
+		}
+		b.WriteString("\n")
+	}
+	for _, g := range d.Diagnoses {
+		fmt.Fprintf(b, "\nDiagnosis %s: %s (%s) %s %s %s, %d objects\n  %s\n  Next: %s\n", g.ID, g.Kind, g.Remediation,
+			orDash(g.Connector), orDash(g.Domain), orDash(g.Attribute), g.ObjectCount, g.Explanation, g.NextStep)
+		for _, o := range g.Objects {
+			fmt.Fprintf(b, "  - %s: %s\n", o.DN, o.Decision)
+		}
+		for _, a := range g.AdminSDHolderACEs {
+			fmt.Fprintf(b, "  AdminSDHolder ACE: %s\n", a)
+		}
+		for _, m := range g.Manual {
+			fmt.Fprintf(b, "  > %s\n", m)
+		}
+	}
+	p := d.Plan
+	if len(p.Changes) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nPlan (remediable here: %v: %s)\n", p.RemediableHere, p.RemediableReason)
+	for _, c := range p.Changes {
+		if c.Action == schema.ActionAddACE {
+			fmt.Fprintf(b, "  %s add %s to %s on %s\n", c.ID, c.ACE, c.TargetDN, c.Server)
+		} else {
+			fmt.Fprintf(b, "  %s run the protection task on %s (%s)\n", c.ID, c.Server, c.Domain)
+		}
+	}
+	for _, m := range p.Manual {
+		fmt.Fprintf(b, "  > %s\n", m)
+	}
+	for _, r := range p.RiskNotes {
+		fmt.Fprintf(b, "  Risk (%s): %s\n", r.ID, r.Text)
+	}
 }

@@ -5,7 +5,7 @@
 package schema
 
 // VerdictVersion is the const schema_version of every verdict this build prints.
-const VerdictVersion = "entra8344.verdict.v1"
+const VerdictVersion = "entra8344.verdict.v2"
 
 // Status is the machine id of a verdict's overall state.
 type Status string
@@ -16,13 +16,14 @@ const (
 	StatusSyncServiceDown Status = "sync_service_down"
 	StatusStagingMode     Status = "staging_mode"
 	StatusExportErrors    Status = "export_errors"
+	StatusRemediable      Status = "remediable"
 	StatusRunFailures     Status = "run_failures"
 	StatusError           Status = "error"
 )
 
 // Statuses lists every status, for tests and tables that must cover them all.
 var Statuses = []Status{StatusHealthy, StatusNotApplicable, StatusSyncServiceDown,
-	StatusStagingMode, StatusExportErrors, StatusRunFailures, StatusError}
+	StatusStagingMode, StatusExportErrors, StatusRemediable, StatusRunFailures, StatusError}
 
 // FindingKind is the machine id of a finding's error class.
 type FindingKind string
@@ -171,13 +172,9 @@ type Object struct {
 	DateOccurred      *string  `json:"date_occurred"`
 	RetryCount        *int64   `json:"retry_count"`
 	Attributes        []string `json:"attributes"`
-}
-
-// Directory is the place of the AD-side diagnosis (protected objects, ACLs,
-// the plan). This schema version reports whether it was performed and why not.
-type Directory struct {
-	Performed bool   `json:"performed"`
-	Reason    string `json:"reason"`
+	// Diagnoses are the kinds of the directory diagnoses that explain this
+	// object's error (empty when the directory was not read).
+	Diagnoses []DiagnosisKind `json:"diagnoses"`
 }
 
 // Notice is a warning or an error with a stable code.
@@ -199,5 +196,6 @@ type Timings struct {
 	Collector int64 `json:"collector"`
 	CSExport  int64 `json:"csexport"`
 	Classify  int64 `json:"classify"`
+	Directory int64 `json:"directory"`
 	Total     int64 `json:"total"`
 }

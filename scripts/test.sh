@@ -7,6 +7,25 @@ cd "$(dirname "$0")/.."
 step() { printf '\n== %s\n' "$*"; }
 fuzztime=${FUZZTIME:-10s}
 
+# The Samba AD DC for the LDAP tests (scripts/samba-dc.sh): started now in
+# the background (apt + provisioning take 5-15 s) while vet and the builds
+# run, waited for before the Wine step, stopped on exit unless it was
+# already running before this script (a developer's DC is left alone).
+out=$(mktemp -d)
+samba_keep=
+if bash scripts/samba-dc.sh env >/dev/null 2>&1; then samba_keep=1; fi
+cleanup() {
+	local rc=$?
+	set +e
+	if [ -z "$samba_keep" ]; then bash scripts/samba-dc.sh down; fi
+	rm -rf "$out"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+bash scripts/samba-dc.sh up >"$out/samba.env" 2>"$out/samba.log" &
+samba_pid=$!
+
 step "go vet (linux, windows/amd64, windows/arm64)"
 go vet ./...
 GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go vet ./...
@@ -17,8 +36,6 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
 
 step "cross-build windows/amd64 and windows/arm64 (CGO_ENABLED=0)"
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
 for arch in amd64 arm64; do
 	GOOS=windows GOARCH=$arch CGO_ENABLED=0 go build -trimpath -o "$out/entra8344-$arch.exe" .
 	ls -l "$out/entra8344-$arch.exe"
@@ -32,6 +49,18 @@ for pkg in $(go list ./...); do
 		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" | tail -n 1
 	done
 done
+
+step "Samba AD DC on loopback"
+if ! wait "$samba_pid"; then
+	cat "$out/samba.log"
+	echo "scripts/samba-dc.sh up failed"
+	exit 1
+fi
+cat "$out/samba.log"
+set -a
+. "$out/samba.env"
+set +a
+echo "SAMBA_DC_LDAP_URL=$SAMBA_DC_LDAP_URL (pid $SAMBA_DC_PID)"
 
 step "Windows build under Wine"
 bash scripts/wine-test.sh

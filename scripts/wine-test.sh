@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Run the internal/winhost tests as a real Windows (amd64) test binary under
-# Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects.
+# Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects;
+# then the internal/ldap/wldap32 tests (Wine's wldap32.dll against the Samba
+# DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh).
 #
 #   scripts/wine-test.sh [extra go test flags, e.g. -run TestRun -v]
 #
@@ -96,6 +98,32 @@ log "shim check: $out"
 
 log "go test -exec wine ./internal/winhost/..."
 GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -exec wine -count=1 -timeout 5m "$@" ./internal/winhost/...
+log "passed in $((SECONDS - t0)) s"
+
+# The wldap32 transport through Wine's wldap32.dll. With the Samba DC of
+# scripts/samba-dc.sh (SAMBA_DC_* in the environment) it binds, reads and
+# writes for real; the acceptance check compares AdminSDHolder's DACL-only
+# descriptor with what ldapsearch reads. Without a DC those tests skip.
+if [ -n "${SAMBA_DC_LDAP_URL:-}" ]; then
+	ldif=$(ldapsearch -x -LLL -o ldif-wrap=no -H "$SAMBA_DC_LDAP_URL" -D "$SAMBA_DC_ADMIN_DN" -w "$SAMBA_DC_ADMIN_PASS" \
+		-b "CN=AdminSDHolder,CN=System,$SAMBA_DC_BASE_DN" -s base \
+		-E '!1.2.840.113556.1.4.801=::MAMCAQQ=' nTSecurityDescriptor) || { log "ldapsearch of AdminSDHolder failed"; exit 1; }
+	# Unfold (RFC 2849: a line starting with one space continues the last)
+	# in case the client folds anyway, then take the base64 value.
+	sd64=$(printf '%s\n' "$ldif" | awk '/^ / { line = line substr($0, 2); next } { if (line != "") print line; line = $0 } END { if (line != "") print line }' |
+		sed -n 's/^nTSecurityDescriptor:: //p')
+	[ -n "$sd64" ] || { log "ldapsearch returned no nTSecurityDescriptor for AdminSDHolder: $ldif"; exit 1; }
+	export ENTRA8344_EXPECT_ADMINSDHOLDER_SD_B64=$sd64
+	log "ldapsearch: AdminSDHolder descriptor (DACL only) is $(printf '%s' "$sd64" | base64 -d | wc -c) bytes"
+else
+	log "SAMBA_DC_LDAP_URL is not set: the wldap32 tests against Samba will skip (bash scripts/samba-dc.sh up)"
+fi
+log "go test -exec wine ./internal/ldap/wldap32/..."
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -exec wine -count=1 -timeout 5m -v "$@" ./internal/ldap/wldap32/... >"$work/wldap32.log" 2>&1 || {
+	cat "$work/wldap32.log"
+	exit 1
+}
+grep -E '^\s*--- (FAIL|SKIP)|samba_windows_test.go|^ok' "$work/wldap32.log" || true
 log "passed in $((SECONDS - t0)) s"
 
 # The whole product as a Windows exe: live detect (Wine has no ADSync) and

@@ -153,26 +153,28 @@ type Dialer interface {
 
 // LDAP result codes the tool reacts to.
 const (
-	ResultSuccess             = 0
-	ResultOperationsError     = 1
-	ResultProtocolError       = 2
-	ResultSizeLimitExceeded   = 4
-	ResultStrongAuthRequired  = 8
-	ResultNoSuchAttribute     = 16
-	ResultConstraintViolation = 19
-	ResultInvalidSyntax       = 21
-	ResultNoSuchObject        = 32
-	ResultInvalidDNSyntax     = 34
-	ResultInvalidCredentials  = 49
-	ResultInsufficientAccess  = 50
-	ResultBusy                = 51
-	ResultUnavailable         = 52
-	ResultUnwillingToPerform  = 53
-	ResultOther               = 80
-	ResultServerDown          = 81 // client-side (wldap32/OpenLDAP): cannot reach the server
-	ResultTimeout             = 85 // client-side
-	ResultFilterError         = 87 // client-side
-	ResultNotSupported        = 92 // client-side
+	ResultSuccess                = 0
+	ResultOperationsError        = 1
+	ResultProtocolError          = 2
+	ResultSizeLimitExceeded      = 4
+	ResultStrongAuthRequired     = 8
+	ResultUnavailableCritical    = 12 // unavailableCriticalExtension
+	ResultNoSuchAttribute        = 16
+	ResultConstraintViolation    = 19
+	ResultAttributeOrValueExists = 20
+	ResultInvalidSyntax          = 21
+	ResultNoSuchObject           = 32
+	ResultInvalidDNSyntax        = 34
+	ResultInvalidCredentials     = 49
+	ResultInsufficientAccess     = 50
+	ResultBusy                   = 51
+	ResultUnavailable            = 52
+	ResultUnwillingToPerform     = 53
+	ResultOther                  = 80
+	ResultServerDown             = 81 // client-side (wldap32/OpenLDAP): cannot reach the server
+	ResultTimeout                = 85 // client-side
+	ResultFilterError            = 87 // client-side
+	ResultNotSupported           = 92 // client-side
 )
 
 // Error is a failed LDAP operation: what, on which object, the result code
@@ -214,10 +216,14 @@ func ResultName(code int) string {
 		return "sizeLimitExceeded"
 	case ResultStrongAuthRequired:
 		return "strongerAuthRequired"
+	case ResultUnavailableCritical:
+		return "unavailableCriticalExtension"
 	case ResultNoSuchAttribute:
 		return "noSuchAttribute"
 	case ResultConstraintViolation:
 		return "constraintViolation"
+	case ResultAttributeOrValueExists:
+		return "attributeOrValueExists"
 	case ResultInvalidSyntax:
 		return "invalidAttributeSyntax"
 	case ResultNoSuchObject:

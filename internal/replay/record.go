@@ -22,6 +22,7 @@ type Recorder struct {
 	runner winhost.Runner
 	mu     sync.Mutex
 	errs   []string
+	dirs   map[string]*recForest // by connector
 }
 
 // NewRecorder creates dir (which must be empty or absent) and wraps p and r.
@@ -98,6 +99,7 @@ func (rec *Recorder) Finish(now time.Time, verdict []byte) error {
 	rec.write(ExpectedFile, verdict)
 	rec.mu.Lock()
 	defer rec.mu.Unlock()
+	rec.writeDirectories()
 	if len(rec.errs) > 0 {
 		return fmt.Errorf("record to %s: %s", rec.Dir, strings.Join(rec.errs, "; "))
 	}

@@ -190,7 +190,10 @@ func (r *Runner) csexport(c winhost.Command) (winhost.Result, error) {
 
 // FileName maps a connector name to its csexport file name in a scenario:
 // characters Windows forbids in file names (and %) are percent-encoded.
-func FileName(connector string) string {
+func FileName(connector string) string { return FileNameExt(connector, ".xml") }
+
+// FileNameExt is FileName with another extension (directory/<connector>.ldif).
+func FileNameExt(connector, ext string) string {
 	var b strings.Builder
 	for _, r := range connector {
 		if r < 0x20 || strings.ContainsRune(`<>:"/\|?*%`, r) {
@@ -199,5 +202,5 @@ func FileName(connector string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String() + ".xml"
+	return b.String() + ext
 }

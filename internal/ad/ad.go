@@ -1,0 +1,139 @@
+// Package ad reads what the diagnosis needs from Active Directory over an
+// ldap.Conn: rootDSE and naming contexts, the domains, their PDC emulators
+// and AdminSDHolder descriptors, the connector accounts with their group
+// SIDs, the failing attributes' schema GUIDs, and the failing objects' SDs
+// and adminCount. Reads are batched so that the number of LDAP operations
+// does not grow with the number of objects. It decides nothing.
+package ad
+
+import (
+	"entra8344/internal/ntsd"
+)
+
+// Request says what to read for one forest.
+type Request struct {
+	// Host is the server to dial first ("" = the locator's choice).
+	Host string
+	// Accounts are the connector accounts configured for this forest.
+	Accounts []AccountRef
+	// Attributes are the lDAPDisplayNames of the failing attributes.
+	Attributes []string
+	// Objects are the DNs of the failing objects.
+	Objects []string
+	// BatchSize is the number of objects per search (default 500).
+	BatchSize int
+}
+
+// AccountRef is a connector account as the sync engine names it.
+type AccountRef struct {
+	Connector string
+	Domain    string // NetBIOS or DNS name, as Get-ADSyncConnector says
+	User      string // sAMAccountName
+}
+
+// Snapshot is what was read of one forest.
+type Snapshot struct {
+	Server        string // the server the first connection talked to
+	DefaultNC     string
+	RootNC        string
+	ConfigNC      string
+	SchemaNC      string
+	DSHeuristics  string
+	AdminSDExMask byte
+	Domains       []*Domain
+	Accounts      []*Account
+	Attributes    map[string]*Attribute // key: lower-case lDAPDisplayName
+	Objects       map[string]*Object    // key: normalized DN
+	Groups        map[string]*Group     // protected-group candidates, key: normalized DN
+	Warnings      []Warning
+}
+
+// Warning is something that could not be read; the diagnosis goes on without it.
+type Warning struct {
+	Code, Message, Object string
+}
+
+// Domain is one domain of the forest.
+type Domain struct {
+	NC, DNSName, NetBIOS string
+	SID                  ntsd.SID
+	Server               string // the DC this domain was read from
+	PDCEmulator          string // dNSHostName of the PDC emulator's server object
+	AdminSDHolder        *AdminSDHolder
+	// MembershipKnown is false when the protected groups could not be read.
+	MembershipKnown bool
+	// Trustees are the security principals (other than well-known ones)
+	// that hold ACEs on AdminSDHolder, keyed by SID string.
+	Trustees map[string]*Principal
+	Err      string
+}
+
+// AdminSDHolder is CN=AdminSDHolder,CN=System,<domain>.
+type AdminSDHolder struct {
+	DN                string
+	Raw               []byte
+	SD                *ntsd.SecurityDescriptor
+	SDRightsEffective *int64
+	USNChanged        string
+}
+
+// Account is a resolved connector account.
+type Account struct {
+	Ref         AccountRef
+	Found       bool
+	DomainNC    string
+	DN          string
+	SID         ntsd.SID
+	Description string
+	Groups      []ntsd.SID // tokenGroups (transitive, security groups)
+	Err         string
+}
+
+// SIDs is the account's security context for an access check: its own SID,
+// its groups, Everyone and Authenticated Users.
+func (a *Account) SIDs() []ntsd.SID {
+	out := []ntsd.SID{a.SID}
+	out = append(out, a.Groups...)
+	return append(out, ntsd.Everyone, ntsd.AuthenticatedUsers)
+}
+
+// Attribute is a schema attribute.
+type Attribute struct {
+	Name         string
+	Found        bool
+	SchemaIDGUID ntsd.GUID
+	// PropertySet is attributeSecurityGUID (zero when none).
+	PropertySet ntsd.GUID
+}
+
+// Object is a failing object as the directory has it.
+type Object struct {
+	DN             string
+	Found          bool
+	DomainNC       string
+	ObjectClass    []string
+	SID            ntsd.SID
+	AdminCount     *int64
+	PrimaryGroupID *int64
+	Raw            []byte
+	SD             *ntsd.SecurityDescriptor
+	Err            string
+}
+
+// Group is a group that may confer protection.
+type Group struct {
+	DN      string
+	SID     ntsd.SID
+	Name    string
+	Members []string // DNs as stored
+}
+
+// Principal is the owner of a SID found on AdminSDHolder.
+type Principal struct {
+	SID         ntsd.SID
+	Found       bool
+	DN          string
+	SAM         string
+	Description string
+	ObjectClass []string
+}

@@ -1,0 +1,174 @@
+package ad
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"entra8344/internal/ldap"
+	"entra8344/internal/ntsd"
+)
+
+// objects reads the failing objects of domain d, BatchSize per search, with
+// their DACL (SD flags: DACL only, which Authenticated Users may read).
+func (r *reader) objects(c ldap.Conn, d *Domain) {
+	var batch []string
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		r.objectBatch(c, d, batch)
+		batch = batch[:0]
+	}
+	seen := map[string]bool{}
+	for _, dn := range r.req.Objects {
+		key := normalDN(dn)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if strings.HasPrefix(key, "invalid:") {
+			r.s.Objects[key] = &Object{DN: dn, Err: "not a valid DN"}
+			continue
+		}
+		if got := domainOfDN([]*Domain{d}, dn); got == nil {
+			continue
+		}
+		r.s.Objects[key] = &Object{DN: dn, DomainNC: d.NC}
+		batch = append(batch, dn)
+		if len(batch) == r.req.BatchSize {
+			flush()
+		}
+	}
+	flush()
+	for _, o := range r.s.Objects {
+		if o.DomainNC == d.NC && !o.Found && o.Err == "" {
+			o.Err = fmt.Sprintf("not found in %s on %s (moved, renamed or deleted since the export was attempted)", d.DNSName, c.Server())
+		}
+	}
+}
+
+func (r *reader) objectBatch(c ldap.Conn, d *Domain, dns []string) {
+	vals := make([]string, len(dns))
+	for i, dn := range dns {
+		vals[i] = escapeValue(dn)
+	}
+	es, err := r.search(c, d.NC, ldap.ScopeSubtree, anyOf("distinguishedName", vals), objectAttrs, ldap.SDFlagsControl(ldap.SDDACL))
+	if err != nil {
+		msg := fmt.Sprintf("could not be read on %s: %v", c.Server(), err)
+		r.warn("directory-objects-unreadable", d.NC, "%d objects in %s %s", len(dns), d.DNSName, msg)
+		for _, dn := range dns {
+			r.s.Objects[normalDN(dn)].Err = msg
+		}
+		return
+	}
+	for _, e := range es {
+		o := r.s.Objects[normalDN(e.DN)]
+		if o == nil {
+			continue // the server answered with something we did not ask for
+		}
+		o.Found = true
+		o.ObjectClass = strs(e.Values("objectClass"))
+		o.AdminCount = intAttr(e, "adminCount")
+		o.PrimaryGroupID = intAttr(e, "primaryGroupID")
+		if sid, _, err := ntsd.ParseSID(e.Value("objectSid")); err == nil {
+			o.SID = sid
+		}
+		o.Raw = e.Value("nTSecurityDescriptor")
+		if len(o.Raw) == 0 {
+			o.Err = fmt.Sprintf("%s returned no security descriptor for it", c.Server())
+		} else if sd, err := ntsd.Parse(o.Raw); err != nil {
+			o.Err = fmt.Sprintf("its security descriptor does not parse: %v", err)
+		} else {
+			o.SD = sd
+		}
+	}
+}
+
+func intAttr(e *ldap.Entry, name string) *int64 {
+	v, err := strconv.ParseInt(strings.TrimSpace(e.String(name)), 10, 64)
+	if err != nil {
+		return nil
+	}
+	return &v
+}
+
+func (r *reader) markObjects(d *Domain, msg string) {
+	for _, dn := range r.req.Objects {
+		if domainOfDN([]*Domain{d}, dn) == nil {
+			continue
+		}
+		key := normalDN(dn)
+		if _, ok := r.s.Objects[key]; !ok {
+			r.s.Objects[key] = &Object{DN: dn, DomainNC: d.NC, Err: msg}
+		}
+	}
+}
+
+// groups reads, in one search, the groups that can confer protection in
+// domain d: the well-known protected groups by SID, and every group with
+// adminCount=1 (nested groups SDProp has reached). root asks for the forest
+// root's groups (Schema, Enterprise and Enterprise Key Admins) only.
+func (r *reader) groups(c ldap.Conn, d *Domain, root bool) {
+	if d.SID.IsZero() {
+		return
+	}
+	var sids []string
+	rids := domainProtectedRIDs
+	if root {
+		rids = nil
+	}
+	if root || normalDN(d.NC) == normalDN(r.s.RootNC) {
+		rids = append(append([]uint32{}, rids...), rootProtectedRIDs...)
+	}
+	for _, rid := range rids {
+		sids = append(sids, escapeBytes(d.SID.WithRID(rid).Bytes()))
+	}
+	filter := "(&(objectClass=group)" + anyOf("objectSid", sids) + ")"
+	if !root {
+		for _, rid := range builtinProtected {
+			sids = append(sids, escapeBytes(builtinDomain.WithRID(rid).Bytes()))
+		}
+		filter = "(&(objectClass=group)(|(adminCount=1)" + anyOf("objectSid", sids) + "))"
+	}
+	es, err := r.search(c, d.NC, ldap.ScopeSubtree, filter, []string{"objectSid", "member", "sAMAccountName"})
+	if err != nil {
+		r.warn("directory-groups-unreadable", d.NC, "the protected groups of %s could not be read on %s (%v): stale adminCount cannot be told from protection", d.DNSName, c.Server(), err)
+		return
+	}
+	if !root {
+		d.MembershipKnown = true
+	}
+	for _, e := range es {
+		sid, _, err := ntsd.ParseSID(e.Value("objectSid"))
+		if err != nil {
+			continue
+		}
+		r.s.Groups[normalDN(e.DN)] = &Group{DN: e.DN, SID: sid, Name: e.String("sAMAccountName"), Members: strs(e.Values("member"))}
+	}
+}
+
+// rootGroups reads the forest root's protected groups when the root domain
+// was not read itself but a child domain was (Enterprise Admins can make a
+// child's user protected).
+func (r *reader) rootGroups(all []*Domain) {
+	root := domainByNC(all, r.s.RootNC)
+	if root == nil {
+		return
+	}
+	for _, d := range r.s.Domains {
+		if d == root {
+			return
+		}
+	}
+	c, err := r.conn(root)
+	if err != nil {
+		r.warn("directory-root-unreachable", root.DNSName, "the forest root %s could not be reached (%v): membership in Enterprise or Schema Admins is unknown", root.DNSName, err)
+		return
+	}
+	if err := r.head(c, root); err != nil {
+		r.warn("directory-root-unreadable", root.NC, "%v", err)
+		return
+	}
+	r.groups(c, root, true)
+}
