@@ -245,7 +245,7 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 	}
 	dec := ntsd.CanWriteProperty(o.SD, sids, a.SchemaIDGUID, a.PropertySet)
 	ev.Decision = dec.Reason
-	ev.ACEs = relevantACEs(o.SD, sids, a, dsid)
+	ev.ACEs = evidenceACEs(o.SD, acct, a, dsid)
 	if dec.Allowed {
 		return ev, schema.DiagAccessGrantedNow, ""
 	}
@@ -325,6 +325,35 @@ func relevantACEs(sd *ntsd.SecurityDescriptor, sids []ntsd.SID, a *ad.Attribute,
 			continue
 		}
 		out = append(out, ace.SDDL(dom))
+	}
+	return out
+}
+
+// maxEvidenceACEs caps the ACEs listed per object.
+const maxEvidenceACEs = 12
+
+// evidenceACEs shows what the object's DACL holds for the account: every ACE
+// whose trustee is the account or one of its groups (grants for other
+// attributes included: they show the OU grants did arrive), and any ACE for
+// Everyone or Authenticated Users that can decide this write.
+func evidenceACEs(sd *ntsd.SecurityDescriptor, acct *ad.Account, a *ad.Attribute, dom *ntsd.SID) []string {
+	out := []string{}
+	if sd == nil || sd.DACL == nil {
+		return out
+	}
+	own := append([]ntsd.SID{acct.SID}, acct.Groups...)
+	relevant := map[string]bool{}
+	for _, s := range relevantACEs(sd, acct.SIDs(), a, dom) {
+		relevant[s] = true
+	}
+	for _, ace := range sd.DACL.ACEs {
+		if !ace.Known() {
+			continue
+		}
+		s := ace.SDDL(dom)
+		if (sidIn(ace.SID, own) || relevant[s]) && len(out) < maxEvidenceACEs {
+			out = append(out, s)
+		}
 	}
 	return out
 }

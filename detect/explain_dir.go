@@ -45,8 +45,8 @@ func describe(g *diagnosis) {
 	case schema.DiagStaleAdminCount:
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("%s %s adminCount=1 and inheritance disabled, but %s no longer in any protected group. "+
-			"The protection task no longer touches them, so an AdminSDHolder grant would never reach them: they keep the stripped permissions until a person restores inheritance.",
-			capitalize(n), hasHave(d.ObjectCount), isAre(d.ObjectCount))
+			"The protection task no longer touches %s, so an AdminSDHolder grant would never reach %s: %s the stripped permissions until a person restores inheritance.",
+			capitalize(n), hasHave(d.ObjectCount), isAre(d.ObjectCount), itThem(d.ObjectCount), itThem(d.ObjectCount), pick(d.ObjectCount, "it keeps", "they keep"))
 		d.NextStep = "Confirm each account should no longer be an admin, then clear adminCount and re-enable inheritance on it (lines below); the next export succeeds once the OU's writeback permission is inherited again."
 		for i, dn := range g.dns {
 			if i == maxManualLines {

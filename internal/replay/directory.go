@@ -58,7 +58,7 @@ func (d *Directory) Dialer(connector string) (ldap.Dialer, error) {
 	}
 	data, err := fs.ReadFile(d.s.FS, name)
 	if err != nil {
-		return nil, fmt.Errorf("replay %s: no directory snapshot for connector %q", d.s.Name, connector)
+		return nil, fmt.Errorf("the scenario has no directory snapshot for connector %q", connector)
 	}
 	sn, err := load(data)
 	if err != nil {

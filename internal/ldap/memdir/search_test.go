@@ -102,7 +102,7 @@ func TestSearch(t *testing.T) {
 			[]string{"CN=System," + dom}, nil},
 		{"one level stops at the naming context", ldap.SearchRequest{BaseDN: dom, Scope: ldap.ScopeOneLevel, Filter: "(objectClass=*)", Attributes: []string{"1.1"}},
 			[]string{"CN=System," + dom, "CN=Users," + dom, "OU=Groups," + dom, "OU=Admins," + dom, "OU=Users," + dom}, nil},
-		{"configuration subtree includes schema? no", ldap.SearchRequest{BaseDN: "CN=Configuration," + dom, Scope: ldap.ScopeSubtree, Filter: "(cn=*)", Attributes: []string{"1.1"}},
+		{"configuration subtree excludes the schema NC", ldap.SearchRequest{BaseDN: "CN=Configuration," + dom, Scope: ldap.ScopeSubtree, Filter: "(cn=*)", Attributes: []string{"1.1"}},
 			[]string{"CN=Configuration," + dom, "CN=Extended-Rights,CN=Configuration," + dom, "CN=Run-Protect-Admin-Groups-Task,CN=Extended-Rights,CN=Configuration," + dom}, nil},
 		{"rootDSE not in subtree", ldap.SearchRequest{BaseDN: "", Scope: ldap.ScopeSubtree, Filter: "(dnsHostName=*)"}, []string{}, nil},
 		{"empty filter", ldap.SearchRequest{BaseDN: "OU=Admins," + dom, Filter: ""}, []string{"OU=Admins," + dom}, []string{"objectClass", "ou"}},
