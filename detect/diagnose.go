@@ -243,7 +243,8 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 		}
 		ev.ProtectedBy = &by
 	}
-	dec := ntsd.CanWriteProperty(o.SD, sids, a.SchemaIDGUID, a.PropertySet)
+	q := ntsd.WriteCheck{SIDs: sids, Attribute: a.SchemaIDGUID, PropertySet: a.PropertySet, Class: s.ClassOf(o)}
+	dec := ntsd.CheckWriteProperty(o.SD, q)
 	ev.Decision = dec.Reason
 	ev.ACEs = evidenceACEs(o.SD, acct, a, dsid)
 	if dec.Allowed {
@@ -265,7 +266,8 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 			ev.Decision += "; AdminSDHolder could not be read, so the fix cannot be planned"
 			return ev, schema.DiagNotEvaluated, ""
 		}
-		hd := ntsd.CanWriteProperty(holder.SD, sids, a.SchemaIDGUID, a.PropertySet)
+		// AdminSDHolder's DACL is what the task stamps onto this object.
+		hd := ntsd.CheckWriteProperty(holder.SD, q)
 		switch {
 		case hd.Allowed:
 			ev.Decision += "; on AdminSDHolder: " + hd.Reason

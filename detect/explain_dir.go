@@ -96,7 +96,7 @@ func describe(g *diagnosis) {
 		d.NextStep = "Find out who added the deny and why; remove or narrow it only if it is not a deliberate control (Exchange, for example, denies some writes on admin accounts on purpose)."
 	case schema.DiagAttributeNotAllowlisted:
 		d.Remediation = schema.RemediationManual
-		d.Explanation = fmt.Sprintf("%s %s, and %s is not on entra8344's writeback allowlist for AdminSDHolder, so no grant is planned.", capitalize(n), pick(d.ObjectCount, "is a protected admin account", "are protected admin accounts"), attr)
+		d.Explanation = fmt.Sprintf("%s %s by AdminSDHolder, and %s is not on entra8344's writeback allowlist for AdminSDHolder, so no grant is planned.", capitalize(n), pick(d.ObjectCount, "is protected", "are protected"), attr)
 		d.NextStep = "Decide whether the connector should write this attribute on admin accounts at all; usually the better fix is to stop syncing privileged accounts or to scope the writeback."
 	case schema.DiagAccessGrantedNow:
 		d.Remediation = schema.RemediationNone

@@ -167,7 +167,7 @@ make_cert() {
 # schemaIDGUID 5b47d60f-6090-40b2-9f37-2a4de88f3063, linkIDs 2220/2221.
 add_kcl() {
 	local s="CN=Schema,CN=Configuration,$BASE_DN"
-	ldapmodify -x -H "$LDAP_URL" -D "$ADMIN_DN" -w "$ADMIN_PASS" >>"$D/schema.log" 2>&1 <<EOF || { cat "$D/schema.log" >&2; die "msDS-KeyCredentialLink schema extension failed"; }
+	ldapmodify -x -H "$LDAP_URL" -D "$ADMIN_DN" -w "$ADMIN_PASS" >>"$D/schema.log" 2>&1 <<EOF || { cat "$D/schema.log" >&2; stop; die "msDS-KeyCredentialLink schema extension failed (DC stopped)"; }
 dn: CN=ms-DS-Key-Credential-Link,$s
 changetype: add
 objectClass: top
@@ -297,14 +297,17 @@ stop() {
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
 		done
-		kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
-	fi
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		if ours "$p"; then
-			log "killing leftover samba process $p"
-			kill -KILL "$p" 2>/dev/null || true
+		if kill -0 "$pid" 2>/dev/null; then
+			log "samba (pid $pid) ignored SIGTERM for 10 s: SIGKILL"
+			kill -KILL "$pid" 2>/dev/null || true
 		fi
+	fi
+	[ -d "$D" ] || return 0
+	# One ls for all processes (a readlink per process is slow).
+	for p in $(ls -l /proc/[0-9]*/fd/1 2>/dev/null |
+		awk -v t="$D/samba.out" '$NF == t { split($(NF - 2), a, "/"); print a[3] }'); do
+		log "killing leftover samba process $p"
+		kill -KILL "$p" 2>/dev/null || true
 	done
 }
 
@@ -320,7 +323,9 @@ down() {
 case "${1:-}" in
 up) up ;;
 env)
-	pid=$(our_pid) && [ -s "$D/env" ] || die "no DC of ours runs under $D (run: bash $0 up)"
+	if ! our_pid >/dev/null || [ ! -s "$D/env" ]; then
+		die "no DC of ours runs under $D (run: bash $0 up)"
+	fi
 	cat "$D/env"
 	;;
 down) down ;;

@@ -7,6 +7,8 @@
 package ad
 
 import (
+	"strings"
+
 	"entra8344/internal/ntsd"
 )
 
@@ -43,6 +45,7 @@ type Snapshot struct {
 	Domains       []*Domain
 	Accounts      []*Account
 	Attributes    map[string]*Attribute // key: lower-case lDAPDisplayName
+	Classes       map[string]ntsd.GUID  // schemaIDGUID of object classes, key: lower-case name
 	Objects       map[string]*Object    // key: normalized DN
 	Groups        map[string]*Group     // protected-group candidates, key: normalized DN
 	Warnings      []Warning
@@ -118,6 +121,20 @@ type Object struct {
 	Raw            []byte
 	SD             *ntsd.SecurityDescriptor
 	Err            string
+}
+
+// StructuralClass is the most specific objectClass value (AD lists the
+// class chain from top down), "" when unknown.
+func (o *Object) StructuralClass() string {
+	if len(o.ObjectClass) == 0 {
+		return ""
+	}
+	return o.ObjectClass[len(o.ObjectClass)-1]
+}
+
+// ClassOf is the schemaIDGUID of o's structural class (zero when unknown).
+func (s *Snapshot) ClassOf(o *Object) ntsd.GUID {
+	return s.Classes[strings.ToLower(o.StructuralClass())]
 }
 
 // Group is a group that may confer protection.

@@ -16,7 +16,7 @@ import (
 // partial diagnosis.
 func Read(ctx context.Context, dialer ldap.Dialer, req Request) (*Snapshot, error) {
 	r := &reader{ctx: ctx, dialer: dialer, req: req, conns: map[string]ldap.Conn{},
-		s: &Snapshot{Attributes: map[string]*Attribute{}, Objects: map[string]*Object{}, Groups: map[string]*Group{}}}
+		s: &Snapshot{Attributes: map[string]*Attribute{}, Classes: map[string]ntsd.GUID{}, Objects: map[string]*Object{}, Groups: map[string]*Group{}}}
 	defer r.closeAll()
 	if r.req.BatchSize <= 0 {
 		r.req.BatchSize = 500
@@ -32,11 +32,13 @@ func Read(ctx context.Context, dialer ldap.Dialer, req Request) (*Snapshot, erro
 	}
 	domains := r.partitions()
 	r.dsHeuristics()
-	r.schema()
 	for _, d := range r.domainsToRead(domains) {
 		r.readDomain(d)
 	}
 	r.rootGroups(domains)
+	// The schema last: one search for the failing attributes and the
+	// objects' structural classes, which are known only now.
+	r.schema()
 	return r.s, nil
 }
 
@@ -144,35 +146,59 @@ func (r *reader) dsHeuristics() {
 	}
 }
 
-// schema resolves every failing attribute in one search.
+// schema resolves, in one search, every failing attribute (schemaIDGUID,
+// attributeSecurityGUID) and the structural class of every object read (an
+// object ACE for the class covers all its properties).
 func (r *reader) schema() {
-	var vals []string
+	var attrs, classes []string
 	for _, a := range r.req.Attributes {
 		key := strings.ToLower(a)
 		if _, dup := r.s.Attributes[key]; dup || a == "" {
 			continue
 		}
 		r.s.Attributes[key] = &Attribute{Name: a}
-		vals = append(vals, escapeValue(a))
+		attrs = append(attrs, escapeValue(a))
 	}
-	if len(vals) == 0 {
+	seen := map[string]bool{}
+	for _, o := range r.s.Objects {
+		if c := o.StructuralClass(); c != "" && !seen[strings.ToLower(c)] {
+			seen[strings.ToLower(c)] = true
+			classes = append(classes, escapeValue(c))
+		}
+	}
+	var terms []string
+	if len(attrs) > 0 {
+		terms = append(terms, "(&(objectClass=attributeSchema)"+anyOf("lDAPDisplayName", attrs)+")")
+	}
+	if len(classes) > 0 {
+		terms = append(terms, "(&(objectClass=classSchema)"+anyOf("lDAPDisplayName", classes)+")")
+	}
+	if len(terms) == 0 {
 		return
 	}
-	es, err := r.search(r.first, r.s.SchemaNC, ldap.ScopeOneLevel,
-		"(&(objectClass=attributeSchema)"+anyOf("lDAPDisplayName", vals)+")",
-		[]string{"lDAPDisplayName", "schemaIDGUID", "attributeSecurityGUID"})
+	filter := terms[0]
+	if len(terms) > 1 {
+		filter = "(|" + strings.Join(terms, "") + ")"
+	}
+	es, err := r.search(r.first, r.s.SchemaNC, ldap.ScopeOneLevel, filter,
+		[]string{"lDAPDisplayName", "schemaIDGUID", "attributeSecurityGUID", "objectClass"})
 	if err != nil {
 		r.warn("directory-schema-unreadable", r.s.SchemaNC, "the schema GUIDs of %s could not be read: %v", strings.Join(r.req.Attributes, ", "), err)
 		return
 	}
 	for _, e := range es {
-		a := r.s.Attributes[strings.ToLower(e.String("lDAPDisplayName"))]
-		if a == nil {
-			continue
-		}
+		name := e.String("lDAPDisplayName")
 		g, err := ntsd.GUIDFromBytes(e.Value("schemaIDGUID"))
 		if err != nil {
-			r.warn("directory-schema-invalid", e.DN, "schemaIDGUID of %s: %v", a.Name, err)
+			r.warn("directory-schema-invalid", e.DN, "schemaIDGUID of %s: %v", name, err)
+			continue
+		}
+		if hasValue(e.Values("objectClass"), "classSchema") {
+			r.s.Classes[strings.ToLower(name)] = g
+			continue
+		}
+		a := r.s.Attributes[strings.ToLower(name)]
+		if a == nil {
 			continue
 		}
 		a.Found, a.SchemaIDGUID = true, g
@@ -182,6 +208,15 @@ func (r *reader) schema() {
 			}
 		}
 	}
+}
+
+func hasValue(vs [][]byte, want string) bool {
+	for _, v := range vs {
+		if strings.EqualFold(string(v), want) {
+			return true
+		}
+	}
+	return false
 }
 
 // domainsToRead: the domains of the failing objects and of the connector

@@ -9,16 +9,17 @@ import (
 	"entra8344/internal/ldap/filter"
 )
 
-// Recorder is an Conn that keeps every entry any search returns,
-// merged by DN (attributes united; a later search's values of an
-// attribute replace the earlier ones), the rootDSE too.
+// Recorder is a Conn that keeps every entry any search returns, merged by
+// DN (attributes united; a later search's values of an attribute replace
+// the earlier ones), the rootDSE too. Modify passes through unrecorded.
 //
 // So that memdir can replay a search from what was recorded, the Recorder
 // also asks the server for objectClass and the attributes the filter tests
-// (and hides them from the caller), and records the base of a search that returned nothing
-// as a placeholder entry (it exists, matches no filter). Known limit: a
-// filter with "!" can match more in replay when an entry recorded by
-// another search lacks the negated attribute.
+// (and hides them from the caller), and records the base of a search that
+// returned nothing as a placeholder entry (it exists, matches no filter).
+// Known limits: a filter with "!" can match more in replay when an entry
+// recorded by another search lacks the negated attribute; which entries
+// fill a size-limited answer depends on the order.
 type Recorder struct {
 	c  Conn
 	st *store
@@ -134,6 +135,9 @@ func (r *Recorder) record(base string, entries []*Entry, err error) {
 		if e == nil {
 			continue
 		}
+		if _, perr := ParseDN(e.DN); perr != nil {
+			continue // LDIF could not carry it; no server sends one
+		}
 		key := normal(e.DN)
 		sawBase = sawBase || key == baseKey
 		rec, ok := st.entries[key]
@@ -148,6 +152,9 @@ func (r *Recorder) record(base string, entries []*Entry, err error) {
 	}
 	if sawBase || err != nil && !IsCode(err, ResultSizeLimitExceeded) {
 		return
+	}
+	if _, perr := ParseDN(base); perr != nil {
+		return // e.g. AD's <SID=...> form: no entry to stand for
 	}
 	if _, ok := st.entries[baseKey]; !ok {
 		rec := &Entry{DN: base}

@@ -241,3 +241,23 @@ func TestCounter(t *testing.T) {
 		t.Errorf("memdir saw %d ops", d.Ops())
 	}
 }
+
+// fakeConn answers every search with no entries.
+type fakeConn struct{ ldap.Conn }
+
+func (fakeConn) Search(context.Context, *ldap.SearchRequest) ([]*ldap.Entry, error) { return nil, nil }
+
+func TestRecorderSkipsUnparsableBase(t *testing.T) {
+	rec := ldap.NewRecorder(fakeConn{})
+	if _, err := rec.Search(bg, &ldap.SearchRequest{BaseDN: "<SID=S-1-5-21-1-2-3-1105>", Attributes: []string{"cn"}}); err != nil {
+		t.Fatal(err)
+	}
+	rec.Search(bg, &ldap.SearchRequest{BaseDN: "CN=Empty,DC=x"})
+	var buf bytes.Buffer
+	if err := rec.WriteLDIF(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if buf.String() != "version: 1\n\ndn: CN=Empty,DC=x\n" {
+		t.Errorf("LDIF %q", buf.String())
+	}
+}

@@ -191,7 +191,7 @@ func (a ACE) Bytes() []byte {
 	return enc
 }
 
-// size is len(a.Bytes()) without building it twice where avoidable.
+// size is the length of the ACE as Bytes encodes it.
 func (a ACE) size() int { return len(a.Bytes()) }
 
 // Equal reports whether both ACEs have the same binary form.

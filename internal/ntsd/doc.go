@@ -22,7 +22,10 @@
 // The package imports only the standard library.
 package ntsd
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ErrMalformed is wrapped by every error Parse, ParseSID and GUIDFromBytes
 // return for bytes that are not a valid structure, so callers can tell
@@ -31,7 +34,7 @@ var ErrMalformed = errors.New("ntsd: malformed")
 
 // malformed builds an error that wraps ErrMalformed and reads well on its own.
 func malformed(format string, args ...any) error {
-	return &parseError{msg: sprintf(format, args...)}
+	return &parseError{msg: fmt.Sprintf(format, args...)}
 }
 
 type parseError struct{ msg string }

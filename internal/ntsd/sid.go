@@ -7,9 +7,6 @@ import (
 	"strings"
 )
 
-// sprintf is fmt.Sprintf; a short name keeps error construction readable.
-var sprintf = fmt.Sprintf
-
 // maxSubAuthorities is SID_MAX_SUB_AUTHORITIES (MS-DTYP 2.4.2.2): Windows
 // rejects longer SIDs, so anything longer is garbage, not a SID.
 const maxSubAuthorities = 15

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,7 +93,7 @@ func runAll(t *testing.T, c ldap.Conn, searches []ldap.SearchRequest) []string {
 			for _, a := range e.Attributes {
 				vals := make([]string, len(a.Values))
 				for i, v := range a.Values {
-					vals[i] = string(v)
+					vals[i] = strconv.Quote(string(v))
 				}
 				attrs = append(attrs, strings.ToLower(a.Name)+"="+strings.Join(vals, "|"))
 			}

@@ -195,3 +195,18 @@ func TestConcurrent(t *testing.T) {
 		t.Errorf("Ops() = %d, modifications %d", d.Ops(), len(d.Modifications()))
 	}
 }
+
+func TestRootDSEWithoutAttributesIsFound(t *testing.T) {
+	d, err := FromRecords([]ldif.Record{{DN: ""}, {DN: "DC=x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Search(bg, &ldap.SearchRequest{Filter: "(objectClass=*)"})
+	if err != nil || len(got) != 1 {
+		t.Errorf("rootDSE: %v %v", got, err)
+	}
+	got, err = d.Search(bg, &ldap.SearchRequest{BaseDN: "DC=x", Filter: "(objectClass=*)"})
+	if err != nil || len(got) != 0 {
+		t.Errorf("placeholder: %v %v", got, err)
+	}
+}

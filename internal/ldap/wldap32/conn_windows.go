@@ -81,12 +81,15 @@ func dial(ctx context.Context, d Dialer, host string) (ldap.Conn, error) {
 	if rc := ldapSetOption(ld, optReferrals, nil); rc != 0 {
 		return fail(newError("connect", "", host, rc, "", "LDAP_OPT_REFERRALS off: "+errText(rc)))
 	}
+	// Signing and sealing: a pointer to a ULONG 1, the form of the
+	// documented "pointer to the value" (System.DirectoryServices.Protocols
+	// passes it the same way). They make the Negotiate bind fail unless the
+	// session is signed and sealed.
 	on := uint32(1)
 	signRC := ldapSetOption(ld, optSign, unsafe.Pointer(&on))
 	sealRC := ldapSetOption(ld, optEncrypt, unsafe.Pointer(&on))
-	prot, err := signSealCheck(signRC, sealRC, underWine())
+	prot, err := signSealCheck(host, signRC, sealRC, underWine())
 	if err != nil {
-		err.(*ldap.Error).Server = host
 		return fail(err)
 	}
 

@@ -64,7 +64,7 @@ type Protection struct {
 // signSealCheck applies the policy for the return codes of
 // ldap_set_optionW(LDAP_OPT_SIGN / LDAP_OPT_ENCRYPT, on): success, or 92
 // under Wine (tolerated, recorded); anything else is fatal.
-func signSealCheck(signRC, sealRC uint32, wine bool) (Protection, error) {
+func signSealCheck(server string, signRC, sealRC uint32, wine bool) (Protection, error) {
 	if signRC == 0 && sealRC == 0 {
 		return Protection{SignSeal: true}, nil
 	}
@@ -75,7 +75,7 @@ func signSealCheck(signRC, sealRC uint32, wine bool) (Protection, error) {
 	if rc == 0 {
 		rc, opt = sealRC, "LDAP_OPT_ENCRYPT"
 	}
-	return Protection{}, &ldap.Error{Op: "connect", Code: int(rc),
+	return Protection{}, &ldap.Error{Op: "connect", Server: server, Code: int(rc),
 		Message: fmt.Sprintf("wldap32 refused %s, so signing and sealing cannot be required", opt)}
 }
 

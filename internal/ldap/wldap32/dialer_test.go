@@ -11,10 +11,10 @@ import (
 )
 
 func TestSignSealCheck(t *testing.T) {
-	if p, err := signSealCheck(0, 0, false); err != nil || !p.SignSeal || p.Unverified != "" {
+	if p, err := signSealCheck("dc1", 0, 0, false); err != nil || !p.SignSeal || p.Unverified != "" {
 		t.Errorf("both accepted: %+v %v", p, err)
 	}
-	if p, err := signSealCheck(92, 92, true); err != nil || p.SignSeal || !strings.Contains(p.Unverified, "not verified") {
+	if p, err := signSealCheck("dc1", 92, 92, true); err != nil || p.SignSeal || !strings.Contains(p.Unverified, "not verified") {
 		t.Errorf("92 under Wine must be tolerated and recorded: %+v %v", p, err)
 	}
 	for _, c := range []struct {
@@ -27,9 +27,9 @@ func TestSignSealCheck(t *testing.T) {
 		{0, 92, false, 92, "LDAP_OPT_ENCRYPT"},
 		{0x59, 0, true, 0x59, "LDAP_OPT_SIGN"}, // Wine, but not "not supported"
 	} {
-		_, err := signSealCheck(c.sign, c.seal, c.wine)
+		_, err := signSealCheck("dc1", c.sign, c.seal, c.wine)
 		var le *ldap.Error
-		if !errors.As(err, &le) || le.Code != c.code || !strings.Contains(le.Message, c.opt) {
+		if !errors.As(err, &le) || le.Code != c.code || le.Server != "dc1" || !strings.Contains(le.Message, c.opt) {
 			t.Errorf("signSealCheck(%d, %d, wine=%v) = %v, want code %d about %s", c.sign, c.seal, c.wine, err, c.code, c.opt)
 		}
 	}
