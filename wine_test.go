@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"strings"
@@ -24,17 +25,7 @@ func TestUnderWine(t *testing.T) {
 		t.Skip("ENTRA8344_WINE_EXE not set (scripts/wine-test.sh sets it)")
 	}
 	wine := func(args ...string) (string, string, int) {
-		cmd := exec.Command("wine", append([]string{exe}, args...)...)
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, nil
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatalf("wine %v: %v", args, err)
-		}
-		return out.String(), errb.String(), code
+		return wineEnv(t, exe, nil, args...)
 	}
 
 	t.Run("live", func(t *testing.T) {
@@ -68,10 +59,60 @@ func TestUnderWine(t *testing.T) {
 			}
 		})
 	}
+	// The directory through Wine's wldap32 against the Samba DC of
+	// scripts/samba-dc.sh: the exe's acl command must read AdminSDHolder's
+	// descriptor byte-identical to what ldapsearch read (wine-test.sh passes it).
+	t.Run("acl", func(t *testing.T) {
+		want := os.Getenv("ENTRA8344_EXPECT_ADMINSDHOLDER_SD_B64")
+		if os.Getenv("SAMBA_DC_LDAP_URL") == "" || want == "" {
+			t.Skip("no Samba DC (SAMBA_DC_LDAP_URL) or no ldapsearch reference (ENTRA8344_EXPECT_ADMINSDHOLDER_SD_B64)")
+		}
+		env := []string{
+			envLDAPServer + "=" + os.Getenv("SAMBA_DC_HOST"),
+			envLDAPUser + "=Administrator",
+			envLDAPDomain + "=" + os.Getenv("SAMBA_DC_DOMAIN"),
+			envLDAPPassword + "=" + os.Getenv("SAMBA_DC_ADMIN_PASS"),
+		}
+		stdout, stderr, code := wineEnv(t, exe, env, "acl")
+		if stderr != "" || code != exitOK {
+			t.Fatalf("acl under Wine: exit %d stderr %q stdout %s", code, stderr, stdout)
+		}
+		var res aclResult
+		if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+			t.Fatalf("acl output is not one JSON document: %v\n%s", err, stdout)
+		}
+		if res.DN != "CN=AdminSDHolder,CN=System,"+os.Getenv("SAMBA_DC_BASE_DN") {
+			t.Errorf("acl read %q, want the default domain's AdminSDHolder", res.DN)
+		}
+		if res.SDBase64 != want {
+			t.Errorf("wldap32 read a different descriptor than ldapsearch:\n wldap32    %s\n ldapsearch %s", res.SDBase64, want)
+		}
+		if !strings.HasPrefix(res.SDDL, "D:") || res.SDRightsEffective == nil || *res.SDRightsEffective&4 == 0 {
+			t.Errorf("sddl %q, sDRightsEffective %v (Administrator may write the DACL)", res.SDDL, res.SDRightsEffective)
+		}
+		t.Logf("wldap32 under Wine read %d bytes from %s, identical to ldapsearch; SDDL %.80s...", res.Length, res.Server, res.SDDL)
+	})
 	t.Run("summary", func(t *testing.T) {
 		stdout, stderr, code := wine("detect", "--replay", "demo", "--format", "summary")
-		if stderr != "" || code != exitPerson || strings.Count(stdout, "\n") != 1 {
+		if stderr != "" || code != exitRemedy || strings.Count(stdout, "\n") != 1 {
 			t.Errorf("summary under Wine: exit %d stderr %q stdout %q", code, stderr, stdout)
 		}
 	})
+}
+
+// wineEnv runs the exe under Wine with extra environment variables.
+func wineEnv(t *testing.T, exe string, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command("wine", append([]string{exe}, args...)...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, nil
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("wine %v: %v", args, err)
+	}
+	return out.String(), errb.String(), code
 }
