@@ -41,10 +41,34 @@ type Dir struct {
 }
 
 type entry struct {
-	dn    string // as loaded
-	key   string // DN.Normal()
-	rdns  ldap.DN
+	dn    string   // as loaded
+	key   string   // DN.Normal()
+	rdns  []string // Normal() of each RDN, most specific first
 	attrs []ldap.Attribute
+}
+
+// rdnKeys is the Normal() form of each RDN of dn.
+func rdnKeys(dn ldap.DN) []string {
+	out := make([]string, len(dn))
+	for i, r := range dn {
+		out[i] = ldap.DN{r}.Normal()
+	}
+	return out
+}
+
+// under reports whether keys names base or an entry below it, or with
+// oneLevel an entry exactly one level below.
+func under(keys, base []string, oneLevel bool) bool {
+	off := len(keys) - len(base)
+	if off < 0 || oneLevel && off != 1 {
+		return false
+	}
+	for i, k := range base {
+		if keys[off+i] != k {
+			return false
+		}
+	}
+	return true
 }
 
 // Modification is one successful Modify call.
@@ -94,7 +118,7 @@ func FromRecords(recs []ldif.Record) (*Dir, error) {
 		if prev, ok := d.entries[key]; ok {
 			return nil, fmt.Errorf("memdir: record %d: duplicate entry %q (same as %q)", i+1, rec.DN, prev.dn)
 		}
-		e := &entry{dn: rec.DN, key: key, rdns: dn}
+		e := &entry{dn: rec.DN, key: key, rdns: rdnKeys(dn)}
 		for _, a := range rec.Attributes {
 			e.addValues(a.Name, a.Values)
 		}

@@ -106,7 +106,8 @@ func (d *Dir) search(ctx context.Context, req *ldap.SearchRequest, server string
 	}
 	m := d.newMatcher()
 	ncs := d.namingContexts()
-	baseNC := ncOf(ncs, base)
+	baseKeys := rdnKeys(base)
+	baseNC := ncOf(ncs, baseKeys)
 	var out []*ldap.Entry
 	for _, e := range d.order {
 		switch req.Scope {
@@ -115,11 +116,11 @@ func (d *Dir) search(ctx context.Context, req *ldap.SearchRequest, server string
 				continue
 			}
 		case ldap.ScopeOneLevel:
-			if e.key == "" || !e.rdns.IsChildOf(base) {
+			if e.key == "" || !under(e.rdns, baseKeys, true) {
 				continue
 			}
 		case ldap.ScopeSubtree:
-			if e.key == "" || !e.rdns.InSubtree(base) {
+			if e.key == "" || !under(e.rdns, baseKeys, false) {
 				continue
 			}
 		}
@@ -143,12 +144,12 @@ func (d *Dir) search(ctx context.Context, req *ldap.SearchRequest, server string
 
 // namingContexts are the NC heads the rootDSE names (namingContexts and
 // the *NamingContext attributes).
-func (d *Dir) namingContexts() []ldap.DN {
+func (d *Dir) namingContexts() [][]string {
 	root, ok := d.entries[""]
 	if !ok {
 		return nil
 	}
-	var out []ldap.DN
+	var out [][]string
 	seen := map[string]bool{}
 	for _, a := range []string{"namingContexts", "defaultNamingContext", "configurationNamingContext", "schemaNamingContext", "rootDomainNamingContext"} {
 		for _, v := range root.values(a) {
@@ -157,17 +158,17 @@ func (d *Dir) namingContexts() []ldap.DN {
 				continue
 			}
 			seen[dn.Normal()] = true
-			out = append(out, dn)
+			out = append(out, rdnKeys(dn))
 		}
 	}
 	return out
 }
 
 // ncOf is the index of the innermost naming context holding dn, -1 for none.
-func ncOf(ncs []ldap.DN, dn ldap.DN) int {
+func ncOf(ncs [][]string, keys []string) int {
 	best := -1
 	for i, nc := range ncs {
-		if dn.InSubtree(nc) && (best < 0 || len(nc) > len(ncs[best])) {
+		if under(keys, nc, false) && (best < 0 || len(nc) > len(ncs[best])) {
 			best = i
 		}
 	}
