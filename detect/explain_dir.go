@@ -48,13 +48,9 @@ func describe(g *diagnosis) {
 			"The protection task no longer touches %s, so an AdminSDHolder grant would never reach %s: %s the stripped permissions until a person restores inheritance.",
 			capitalize(n), hasHave(d.ObjectCount), isAre(d.ObjectCount), itThem(d.ObjectCount), itThem(d.ObjectCount), pick(d.ObjectCount, "it keeps", "they keep"))
 		d.NextStep = "Confirm each account should no longer be an admin, then clear adminCount and re-enable inheritance on it (lines below); the next export succeeds once the OU's writeback permission is inherited again."
-		for i, dn := range g.dns {
-			if i == maxManualLines {
-				d.Manual = append(d.Manual, fmt.Sprintf("# ... and %d more objects", len(g.dns)-i))
-				break
-			}
-			d.Manual = append(d.Manual, fmt.Sprintf("Set-ADObject -Identity %s -Clear adminCount", psQuote(dn)), fmt.Sprintf("dsacls %s /P:N", cmdQuote(dn)))
-		}
+		d.Manual = perObject(g.dns, func(dn string) []string {
+			return []string{fmt.Sprintf("Set-ADObject -Identity %s -Clear adminCount", psQuote(dn)), fmt.Sprintf("dsacls %s /P:N", cmdQuote(dn))}
+		})
 	case schema.DiagOUPermissionMissing:
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("%s %s not protected, and %s holds no Write-Property on %s there: the %s permission was never granted on their OU (or was removed).",
@@ -83,13 +79,7 @@ func describe(g *diagnosis) {
 		d.Explanation = fmt.Sprintf("%s %s not protected (adminCount is not set), but inheritance is disabled on %s, so the OU's writeback permission for %s on %s does not reach %s.",
 			capitalize(n), isAre(d.ObjectCount), itThem(d.ObjectCount), acct, attr, itThem(d.ObjectCount))
 		d.NextStep = "Re-enable inheritance on each object (lines below; Get-ADSyncObjectsWithInheritanceDisabled in ADSyncConfig lists them all), then run a delta sync."
-		for i, dn := range g.dns {
-			if i == maxManualLines {
-				d.Manual = append(d.Manual, fmt.Sprintf("# ... and %d more objects", len(g.dns)-i))
-				break
-			}
-			d.Manual = append(d.Manual, fmt.Sprintf("dsacls %s /P:N", cmdQuote(dn)))
-		}
+		d.Manual = perObject(g.dns, func(dn string) []string { return []string{fmt.Sprintf("dsacls %s /P:N", cmdQuote(dn))} })
 	case schema.DiagExplicitDeny:
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("An explicit Deny ACE stops %s from writing %s on %s (see the decision and ACEs of each object). A deny is evaluated before any grant, so adding a grant would not help.", acct, attr, n)
@@ -107,6 +97,18 @@ func describe(g *diagnosis) {
 		d.Explanation = fmt.Sprintf("%s could not be evaluated against the directory (see each object's decision).", capitalize(n))
 		d.NextStep = "Fix what the decision names (account, object or attribute not found, or not readable), then run detect again."
 	}
+}
+
+// perObject gives each object's lines, for the first maxManualLines objects.
+func perObject(dns []string, lines func(dn string) []string) []string {
+	out := []string{}
+	for i, dn := range dns {
+		if i == maxManualLines {
+			return append(out, fmt.Sprintf("# ... and %d more objects", len(dns)-i))
+		}
+		out = append(out, lines(dn)...)
+	}
+	return out
 }
 
 // ouLines groups the objects by parent container and gives the ADSyncConfig
