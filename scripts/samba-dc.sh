@@ -127,7 +127,7 @@ install_packages() {
 # updates, and every log/pid/socket/TLS path under $D.
 patch_conf() {
 	local conf=$D/etc/smb.conf
-	grep -viE '^\s*(server services|ldap server require strong auth|dsdb:schema update allowed|log file|log level|pid directory|ncalrpc dir|winbindd socket directory|ntp signd socket directory|tls (enabled|keyfile|certfile|cafile))\s*=' \
+	grep -viE '^\s*(server services|ldap server require strong auth|dsdb:schema update allowed|ldb:nosync|log file|log level|pid directory|ncalrpc dir|winbindd socket directory|ntp signd socket directory|tls (enabled|keyfile|certfile|cafile))\s*=' \
 		"$conf" >"$conf.new"
 	awk -v d="$D" '
 		{ print }
@@ -135,6 +135,9 @@ patch_conf() {
 			print "\tserver services = ldap"
 			print "\tldap server require strong auth = no"
 			print "\tdsdb:schema update allowed = true"
+			# A throwaway DC needs no durability: no fsync per write
+			# (lib/ldb-samba/ldb_wrap.c) makes creating test users ~2x faster.
+			print "\tldb:nosync = true"
 			print "\tlog file = " d "/log/samba.log"
 			print "\tlog level = 1"
 			print "\tpid directory = " d "/run"

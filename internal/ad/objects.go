@@ -144,8 +144,64 @@ func (r *reader) groups(c ldap.Conn, d *Domain, root bool) {
 		if err != nil {
 			continue
 		}
-		r.s.Groups[normalDN(e.DN)] = &Group{DN: e.DN, SID: sid, Name: e.String("sAMAccountName"), Members: strs(e.Values("member"))}
+		r.s.Groups[normalDN(e.DN)] = &Group{DN: e.DN, SID: sid, Name: e.String("sAMAccountName"), Members: r.members(c, e)}
 	}
+}
+
+// maxRangeRounds bounds ranged retrieval of one group's members.
+const maxRangeRounds = 200
+
+// members returns all values of member. A Windows DC returns at most
+// MaxValRange (1,500 or 5,000) values per request, as "member;range=0-1499";
+// the rest is fetched with BASE reads of "member;range=<next>-*", so a big
+// protected group is never mistaken for an empty one (which would call its
+// members stale). Only groups that large cost extra operations.
+func (r *reader) members(c ldap.Conn, e *ldap.Entry) []string {
+	vals, next := rangedValues(e, "member")
+	for round := 0; next >= 0; round++ {
+		if round == maxRangeRounds {
+			r.warn("directory-group-members-truncated", e.DN, "%s has more members than %d ranged reads return; membership through it may be incomplete", e.DN, maxRangeRounds)
+			break
+		}
+		es, err := r.search(c, e.DN, ldap.ScopeBase, "(objectClass=*)", []string{fmt.Sprintf("member;range=%d-*", next)})
+		if err != nil || len(es) != 1 {
+			r.warn("directory-group-members-truncated", e.DN, "the members of %s beyond the first %d could not be read: %v", e.DN, next, err)
+			break
+		}
+		more, n := rangedValues(es[0], "member")
+		vals = append(vals, more...)
+		if n >= 0 && n <= next {
+			break // no progress: never loop on a confused server
+		}
+		next = n
+	}
+	return vals
+}
+
+// rangedValues returns the values of attr, plain or ranged
+// ("attr;range=low-high"), and the next low bound to ask for (-1 when the
+// range ended with "*" or the attribute was not ranged).
+func rangedValues(e *ldap.Entry, attr string) ([]string, int) {
+	if v := e.Values(attr); v != nil {
+		return strs(v), -1
+	}
+	prefix := strings.ToLower(attr) + ";range="
+	for _, a := range e.Attributes {
+		name := strings.ToLower(a.Name)
+		if !strings.HasPrefix(name, prefix) {
+			continue
+		}
+		_, high, ok := strings.Cut(name[len(prefix):], "-")
+		if !ok || high == "*" {
+			return strs(a.Values), -1
+		}
+		n, err := strconv.Atoi(high)
+		if err != nil {
+			return strs(a.Values), -1
+		}
+		return strs(a.Values), n + 1
+	}
+	return nil, -1
 }
 
 // rootGroups reads the forest root's protected groups when the root domain

@@ -20,7 +20,7 @@ import (
 // must equal what Samba does when that account, bound over LDAP, tries.
 func TestSambaACLAgreement(t *testing.T) {
 	d := needDC(t)
-	ctx := bg(t)
+	ctx := bg(t, runTimeout)
 	admin := d.dial(t, d.admin)
 	tlsAdmin := d.raw(t, true)
 	ou := d.newOU(t, tlsAdmin, "acl")
@@ -148,9 +148,10 @@ func tryWrite(ctx context.Context, svc, admin ldap.Conn, target string, value, b
 	return true, nil
 }
 
-// aclResult is one case: the evaluator on the DACL as written and as Samba
-// stored it, CanWriteProperty (what detect calls) on the stored one, and
-// Samba's answer.
+// aclResult is one case: the evaluator (CheckWriteProperty with the
+// target's class, as detect calls it) on the DACL as written and as Samba
+// stored it, CanWriteProperty (no class) on the stored one, and Samba's
+// answer.
 type aclResult struct {
 	n                    int
 	c                    aclCase
@@ -190,7 +191,7 @@ func (r aclResult) check(t *testing.T, stored *ntsd.SecurityDescriptor, domain *
 		if !usesClass {
 			t.Errorf("CanWriteProperty allowed=%v but CheckWriteProperty allowed=%v without a class ACE", r.can.Allowed, r.stored.Allowed)
 		} else {
-			t.Logf("CanWriteProperty (no object class) says allowed=%v, Samba and CheckWriteProperty with Class=user say %v", r.can.Allowed, r.samba)
+			t.Logf("CanWriteProperty (no object class) says allowed=%v; Samba and CheckWriteProperty with Class=user (what detect calls) say %v", r.can.Allowed, r.samba)
 		}
 	}
 }

@@ -30,9 +30,10 @@ const (
 	ouPrefix    = "entra8344-sambatest-"
 	staleOUAge  = 10 * time.Minute // older test OUs belong to runs that died
 	oidTreeDel  = "1.2.840.113556.1.4.805"
-	opTimeout   = 60 * time.Second
-	uacNormal   = "512" // NORMAL_ACCOUNT, enabled
-	uacDisabled = "514" // NORMAL_ACCOUNT | ACCOUNTDISABLE (users without a password)
+	opTimeout   = time.Minute      // one LDAP step
+	runTimeout  = 10 * time.Minute // a whole test: the DC shares 2 cores with everything else
+	uacNormal   = "512"            // NORMAL_ACCOUNT, enabled
+	uacDisabled = "514"            // NORMAL_ACCOUNT | ACCOUNTDISABLE (users without a password)
 )
 
 // dc is the DC under test, from the variables scripts/samba-dc.sh prints.
@@ -55,7 +56,7 @@ func needDC(t *testing.T) *dc {
 		t.Fatal("SAMBA_DC_LDAP_URL is set but SAMBA_DC_BASE_DN is not")
 	}
 	c := d.dial(t, d.admin)
-	es, err := c.Search(bg(t), &ldap.SearchRequest{BaseDN: d.base, Attributes: []string{"objectSid"}})
+	es, err := c.Search(bg(t, opTimeout), &ldap.SearchRequest{BaseDN: d.base, Attributes: []string{"objectSid"}})
 	if err != nil || len(es) != 1 {
 		t.Fatalf("read the domain object %s: %v", d.base, err)
 	}
@@ -65,10 +66,11 @@ func needDC(t *testing.T) *dc {
 	return d
 }
 
-// bg is a context for one step; t.Context would already be cancelled in
-// t.Cleanup, where the tests undo what they created.
-func bg(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
+// bg is a context for a step that may take up to limit; not t.Context,
+// which is already cancelled in t.Cleanup, where the tests undo what they
+// created.
+func bg(t *testing.T, limit time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -76,7 +78,7 @@ func bg(t *testing.T) context.Context {
 // dial opens an ldap.Conn (the tool's interface) bound as opts says.
 func (d *dc) dial(t *testing.T, opts goldap.Options) ldap.Conn {
 	t.Helper()
-	c, err := goldap.Dial(bg(t), d.url, opts)
+	c, err := goldap.Dial(bg(t, opTimeout), d.url, opts)
 	if err != nil {
 		t.Fatalf("dial %s as %s: %v", d.url, opts.BindDN, err)
 	}
