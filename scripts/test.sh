@@ -45,16 +45,17 @@ done
 # testdata/fuzz/<target> and fails the run. A failure that saved no input
 # (a worker that did not answer in time while the Samba DC is being
 # provisioned on the same two cores) is shown and retried once.
+saved_inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
 fuzz_target() {
 	local pkg=$1 dir=$2 target=$3 log=$out/fuzz.log
 	local before
-	before=$(ls "$dir/testdata/fuzz/$target" 2>/dev/null | wc -l)
+	before=$(saved_inputs "$dir/testdata/fuzz/$target")
 	if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then
 		tail -n 1 "$log"
 		return
 	fi
 	grep -v '^fuzz: elapsed' "$log"
-	if [ "$(ls "$dir/testdata/fuzz/$target" 2>/dev/null | wc -l)" != "$before" ]; then
+	if [ "$(saved_inputs "$dir/testdata/fuzz/$target")" != "$before" ]; then
 		echo "$target found a failing input (saved under $dir/testdata/fuzz/$target)"
 		return 1
 	fi
