@@ -246,6 +246,10 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 	q := ntsd.WriteCheck{SIDs: sids, Attribute: a.SchemaIDGUID, PropertySet: a.PropertySet, Class: s.ClassOf(o)}
 	dec := ntsd.CheckWriteProperty(o.SD, q)
 	ev.Decision = dec.Reason
+	if n := len(dec.Unevaluated); n > 0 {
+		// Callback or conditional ACEs: a DC may decide differently.
+		ev.Decision += fmt.Sprintf(" (%d ACEs of a kind this tool cannot evaluate may change that on a DC)", n)
+	}
 	ev.ACEs = evidenceACEs(o.SD, acct, a, dsid)
 	if dec.Allowed {
 		return ev, schema.DiagAccessGrantedNow, ""

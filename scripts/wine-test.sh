@@ -123,7 +123,7 @@ GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -exec wine -count=1 -timeout 5m 
 	cat "$work/wldap32.log"
 	exit 1
 }
-grep -E '^\s*--- (FAIL|SKIP)|samba_windows_test.go|^ok' "$work/wldap32.log" || true
+grep -E '^\s*--- (FAIL|SKIP)|samba_windows_test.go|ad_windows_test.go|^ok' "$work/wldap32.log" || true
 log "passed in $((SECONDS - t0)) s"
 
 # The whole product as a Windows exe: live detect (Wine has no ADSync) and
