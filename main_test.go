@@ -115,6 +115,20 @@ func TestDemoFormats(t *testing.T) {
 	}
 }
 
+// TestNoDirectory: --no-directory reads nothing from AD; the same export
+// errors then need a person (no plan, no exit 2).
+func TestNoDirectory(t *testing.T) {
+	stdout, stderr, code := runCLI(t, "detect", "--replay", "demo", "--no-directory")
+	if stderr != "" || code != exitPerson {
+		t.Fatalf("stderr %q, exit %d", stderr, code)
+	}
+	v := normalize(t, []byte(stdout))
+	if v.Status != schema.StatusExportErrors || v.Directory.Performed || v.Directory.Reason != "skipped (--no-directory)" ||
+		v.Directory.LDAPOperations != 0 || len(v.Findings[0].Objects[0].Diagnoses) != 0 {
+		t.Errorf("status %s, directory %+v", v.Status, v.Directory)
+	}
+}
+
 func TestOutputFile(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "verdict.json")
