@@ -16,7 +16,9 @@ type fixedHost struct {
 	host string
 }
 
-func (f fixedHost) Dial(ctx context.Context, _ string) (ldap.Conn, error) { return f.d.Dial(ctx, f.host) }
+func (f fixedHost) Dial(ctx context.Context, _ string) (ldap.Conn, error) {
+	return f.d.Dial(ctx, f.host)
+}
 
 // TestADReadThroughWldap32 runs the directory reads of detect (internal/ad)
 // through the production transport against Samba: every search detect makes
