@@ -30,10 +30,14 @@ type DetectCmd struct {
 	Runs             int           `help:"Run-history entries read per connector." default:"10"`
 	NoDirectory      bool          `help:"Skip the Active Directory diagnosis (no LDAP reads)."`
 	DirectoryTimeout time.Duration `help:"Give up reading one forest's directory after this long." default:"2m"`
+	ApprovalExpiry   time.Duration `help:"How long the approval token of a remediable plan stays valid." default:"72h"`
 	LogFile          string        `help:"Append a log of the run's phases to this file." placeholder:"FILE" type:"path"`
 }
 
 func (c *DetectCmd) Run(stdio *IO) error {
+	if c.ApprovalExpiry < time.Minute || c.ApprovalExpiry > 30*24*time.Hour {
+		return fmt.Errorf("--approval-expiry must be between 1m and 720h, not %s", c.ApprovalExpiry)
+	}
 	if c.Runs < 1 || c.Runs > 100 {
 		return fmt.Errorf("--runs must be between 1 and 100, not %d", c.Runs)
 	}
@@ -86,6 +90,11 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	o.CollectorTimeout, o.CSExportTimeout, o.Runs = c.CollectorTimeout, c.CSExportTimeout, c.Runs
 	o.DirectoryTimeout = c.DirectoryTimeout
 	v := detect.Run(context.Background(), env, o)
+	now := time.Now()
+	if env.Now != nil {
+		now = env.Now()
+	}
+	approve(v, now, c.ApprovalExpiry, approvalKey(env.Replay, hostApprovalKey))
 	v.ExitCode = DetectExitCode(v)
 
 	doc, err := schema.Marshal(v)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"io"
@@ -9,10 +10,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"entra8344/fixtures"
+	"entra8344/remediate"
 	"entra8344/schema"
 )
 
@@ -48,6 +51,7 @@ func normalize(t *testing.T, doc []byte) schema.Verdict {
 // TestScenarios replays every fixture through the real CLI and compares the
 // verdict with expected.json; both must validate against the schema.
 func TestScenarios(t *testing.T) {
+	t.Setenv("ENTRA8344_APPROVAL_KEY", "") // replays sign with their scenario's key: reproducible tokens
 	names := fixtures.Names()
 	if len(names) < 12 {
 		t.Fatalf("only %d scenarios in fixtures/scenarios", len(names))
@@ -239,6 +243,47 @@ func TestExitCodeTableCoversEveryStatus(t *testing.T) {
 	for _, s := range schema.Statuses {
 		if _, ok := detectExit[s]; !ok {
 			t.Errorf("status %s has no exit code", s)
+		}
+	}
+}
+
+// TestApprovalToken: a remediable verdict carries a token that verifies
+// against its own plan under the key that signed it; an MSP-wide key from
+// the environment takes precedence; a bad key means no token and no
+// "remediable" promise.
+func TestApprovalToken(t *testing.T) {
+	t.Setenv("ENTRA8344_APPROVAL_KEY", "")
+	stdout, _, code := runCLI(t, "detect", "--replay", "demo")
+	v := normalize(t, []byte(stdout))
+	if code != exitRemedy || v.Approval == nil || v.Approval.KeySource != "replay" {
+		t.Fatalf("exit %d, approval %+v", code, v.Approval)
+	}
+	now, _ := time.Parse(time.RFC3339, v.GeneratedAt)
+	host := remediate.HostID(v.Host.Computer, v.Host.DNSDomain)
+	if _, err := remediate.Verify(remediate.ReplayKey("keycredlink-admin"), v.Approval.Token, remediate.Digest(v.Directory.Plan), host, now); err != nil {
+		t.Fatalf("the verdict's own token does not verify: %v", err)
+	}
+	msp := bytes.Repeat([]byte{0x42}, 32)
+	t.Setenv("ENTRA8344_APPROVAL_KEY", hex.EncodeToString(msp))
+	stdout, _, _ = runCLI(t, "detect", "--replay", "demo", "--approval-expiry", "1h")
+	v = normalize(t, []byte(stdout))
+	if v.Approval == nil || v.Approval.KeySource != "msp" || v.Approval.ExpiresAt != now.Add(time.Hour).UTC().Format(time.RFC3339) {
+		t.Fatalf("approval %+v", v.Approval)
+	}
+	if _, err := remediate.Verify(msp, v.Approval.Token, remediate.Digest(v.Directory.Plan), host, now); err != nil {
+		t.Fatalf("MSP-key token: %v", err)
+	}
+	t.Setenv("ENTRA8344_APPROVAL_KEY", "too-short")
+	stdout, _, code = runCLI(t, "detect", "--replay", "demo")
+	v = normalize(t, []byte(stdout))
+	if code != exitPerson || v.Approval != nil || v.Status != schema.StatusExportErrors || len(v.Warnings) == 0 || v.Warnings[0].Code != "approval-unavailable" {
+		t.Fatalf("bad key: exit %d, status %s, approval %+v, warnings %+v", code, v.Status, v.Approval, v.Warnings)
+	}
+	for _, name := range []string{"member-server", "mixed", "healthy"} {
+		t.Setenv("ENTRA8344_APPROVAL_KEY", "")
+		stdout, _, _ = runCLI(t, "detect", "--replay", name)
+		if v := normalize(t, []byte(stdout)); v.Approval != nil {
+			t.Errorf("%s: a token for a plan this host cannot carry out", name)
 		}
 	}
 }

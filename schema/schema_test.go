@@ -10,7 +10,7 @@ const minimal = `{"schema_version":"entra8344.verdict.v2","tool":{"name":"entra8
 "labels":{"client":"","site":""},
 "host":{"computer":"FS01","dns_domain":"","is_dc":false,"is_pdc_emulator":null,"adsync_service":"absent","connect_version":null,"sync_engine_dir":null},
 "sync":null,"findings":[],"directory":{"performed":false,"reason":"r","domains":[],"connector_accounts":[],"attributes":[],"diagnoses":[],
-"plan":{"changes":[],"manual":[],"remediable_here":false,"remediable_reason":"","risk_notes":[]},"ldap_operations":0},"warnings":[],"errors":[],
+"plan":{"changes":[],"manual":[],"remediable_here":false,"remediable_reason":"","risk_notes":[]},"ldap_operations":0},"approval":null,"warnings":[],"errors":[],
 "collection":{"replay":null,"processes_started":0,"timings_ms":{"host":0,"collector":0,"csexport":0,"classify":0,"directory":0,"total":0}}}`
 
 // The schema is the contract: it must refuse what the dashboard cannot read.
@@ -31,6 +31,7 @@ func TestVerdictSchemaRefuses(t *testing.T) {
 		"missing directory":  {`"directory":{"performed":false,`, `"directory_":{"performed":false,`},
 		"unknown diagnosis":  {`"diagnoses":[]`, `"diagnoses":[{"id":"D1","kind":"guess","remediation":"none","connector":"","domain":"","attribute":"","object_count":0,"objects":[],"objects_omitted":0,"admin_sd_holder_aces":[],"explanation":"","next_step":"","manual":[],"changes":[]}]`},
 		"unknown action":     {`"changes":[]`, `"changes":[{"id":"C1","action":"grant-all","domain":"","domain_sid":"","target_dn":"","server":"","trustee_sid":"","trustee_name":"","right":"","attribute":"","attribute_guid":"","ace":"","writable_here":false}]`},
+		"token with a slash": {`"approval":null`, `"approval":{"token":"e8a1/x","expires_at":"2025-06-19T15:00:00Z","scope":"host","plan_digest":"` + strings.Repeat("a", 64) + `","key_source":"host"}`},
 		"plan as null":       {`"plan":{"changes":[],"manual":[],"remediable_here":false,"remediable_reason":"","risk_notes":[]}`, `"plan":null`},
 		"negative processes": {`"processes_started":0`, `"processes_started":-1`},
 	} {

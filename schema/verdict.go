@@ -47,6 +47,7 @@ type Verdict struct {
 	Sync          *Sync      `json:"sync"`
 	Findings      []Finding  `json:"findings"`
 	Directory     Directory  `json:"directory"`
+	Approval      *Approval  `json:"approval"`
 	Warnings      []Notice   `json:"warnings"`
 	Errors        []Notice   `json:"errors"`
 	Collection    Collection `json:"collection"`
@@ -198,4 +199,17 @@ type Timings struct {
 	Classify  int64 `json:"classify"`
 	Directory int64 `json:"directory"`
 	Total     int64 `json:"total"`
+}
+
+// Approval is what an approver passes to `remediate`: the token binds the
+// plan's digest, an expiry and this host. Present only when the plan has
+// changes this host may carry out.
+type Approval struct {
+	Token      string `json:"token"`
+	ExpiresAt  string `json:"expires_at"`
+	Scope      string `json:"scope"`
+	PlanDigest string `json:"plan_digest"`
+	// KeySource: host (this host's key), msp (ENTRA8344_APPROVAL_KEY) or
+	// replay (a replayed scenario's fixed key).
+	KeySource string `json:"key_source"`
 }

@@ -1,0 +1,124 @@
+package remediate
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// The approval token binds an approval to one plan digest, an expiry and a
+// scope, under an HMAC key: the host's own (created on first use in the
+// state directory) or an MSP-wide key. Layout, before base64url (no padding):
+//
+//	version 1 | scope 1 | expires 4 (unix seconds, big-endian) | host tag 4 |
+//	digest prefix 16 | MAC 16
+//
+// The MAC is HMAC-SHA256 over a label and everything before it, truncated
+// to 128 bits, so the token's integrity is checked first and on its own:
+// a tampered token is "bad-mac", an intact one for another plan is
+// "plan-changed". A 128-bit digest prefix leaves 2^128 work to find another
+// plan with the same prefix. 42 bytes are 56 characters of [A-Za-z0-9_-]:
+// they fit a 255-character RMM field.
+const (
+	tokenVersion  = 1
+	tokenLen      = 1 + 1 + 4 + 4 + 16 + 16
+	tokenPrefix   = "e8a1"
+	digestPrefix  = 16
+	macSize       = 16
+	macLabel      = "entra8344 approval v1"
+	DefaultExpiry = 72 * time.Hour
+)
+
+// Scope says where a token may be used.
+type Scope byte
+
+const (
+	// ScopeHost: only on the host that issued it (its name is bound).
+	ScopeHost Scope = 'h'
+)
+
+// Refusal is why a token was refused; remediate changes nothing and says it.
+type Refusal struct {
+	Code    string // missing, malformed, bad-mac, expired, other-host, plan-changed
+	Message string
+}
+
+func (r *Refusal) Error() string { return r.Message }
+
+// Issue makes a token for digest, valid until expires, for host.
+func Issue(key []byte, digest [DigestSize]byte, host string, expires time.Time) (string, error) {
+	if len(key) < 16 {
+		return "", errors.New("approval key shorter than 16 bytes")
+	}
+	b := make([]byte, tokenLen)
+	b[0], b[1] = tokenVersion, byte(ScopeHost)
+	binary.BigEndian.PutUint32(b[2:6], uint32(expires.Unix()))
+	copy(b[6:10], hostTag(host))
+	copy(b[10:26], digest[:digestPrefix])
+	copy(b[26:], mac(key, b[:26]))
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// Claims is what a token says once its MAC is checked.
+type Claims struct {
+	Scope   Scope
+	Expires time.Time
+}
+
+// Verify checks token against the live plan's digest, this host and now.
+// Every refusal is a *Refusal with a specific code and an actionable message.
+func Verify(key []byte, token string, live [DigestSize]byte, host string, now time.Time) (Claims, error) {
+	token = strings.TrimSpace(token)
+	if token == "" {
+		return Claims{}, &Refusal{"missing", "no approval token: set ENTRA8344_APPROVAL_TOKEN (or --token) to the token of the verdict you approved"}
+	}
+	raw, ok := strings.CutPrefix(token, tokenPrefix)
+	if !ok || len(raw) != base64.RawURLEncoding.EncodedLen(tokenLen) {
+		return Claims{}, &Refusal{"malformed", "the approval token is not one entra8344 issued (wrong prefix or length): copy it whole from the verdict's approval.token"}
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil || len(b) != tokenLen || b[0] != tokenVersion || Scope(b[1]) != ScopeHost {
+		return Claims{}, &Refusal{"malformed", "the approval token is not one entra8344 issued (bad encoding, version or scope): copy it whole from the verdict's approval.token"}
+	}
+	if !hmac.Equal(b[26:], mac(key, b[:26])) {
+		return Claims{}, &Refusal{"bad-mac", "the approval token's signature does not verify under this host's approval key (altered, or issued under another key)"}
+	}
+	c := Claims{Scope: Scope(b[1]), Expires: time.Unix(int64(binary.BigEndian.Uint32(b[2:6])), 0).UTC()}
+	if !hmac.Equal(b[6:10], hostTag(host)) {
+		return c, &Refusal{"other-host", fmt.Sprintf("the approval token was issued on another host, not %s: approve the verdict of this host", host)}
+	}
+	if !now.Before(c.Expires) {
+		return c, &Refusal{"expired", fmt.Sprintf("the approval token expired at %s: run detect again and approve the new verdict", c.Expires.Format(time.RFC3339))}
+	}
+	if !hmac.Equal(b[10:26], live[:digestPrefix]) {
+		return c, &Refusal{"plan-changed", "the situation changed: the live plan differs from the approved one; run detect again and approve the new plan"}
+	}
+	return c, nil
+}
+
+func mac(key, signed []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(macLabel))
+	m.Write(signed)
+	return m.Sum(nil)[:macSize]
+}
+
+// hostTag binds a token to a host name (case-insensitive).
+func hostTag(host string) []byte {
+	h := sha256.Sum256([]byte("entra8344 host\x00" + strings.ToLower(strings.TrimSpace(host))))
+	return h[:4]
+}
+
+// HostID names a host for the token's host scope: its DNS name, lower case.
+func HostID(computer, dnsDomain string) string {
+	h := strings.ToLower(strings.TrimSpace(computer))
+	if d := strings.ToLower(strings.TrimSpace(dnsDomain)); d != "" && !strings.Contains(h, ".") {
+		h += "." + d
+	}
+	return h
+}
