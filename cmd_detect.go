@@ -45,6 +45,7 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	if err != nil {
 		return err
 	}
+	logger, closeLog = withStateLog(logger, closeLog, "detect")
 	defer closeLog()
 
 	env := detect.Env{Log: logger}
@@ -124,6 +125,7 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	if err := render(stdio.Stdout, c.Format, v, doc); err != nil {
 		return err
 	}
+	reportDetect(logger, v, c.Replay == "")
 	logger.Printf("detect finished: status %s, exit %d", v.Status, v.ExitCode)
 	return exitError{v.ExitCode}
 }

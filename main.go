@@ -30,6 +30,7 @@ const (
 	exitRemedy   = 2 // detect: remediable finding, approval token issued
 	exitUnknown  = 3 // detect: could not tell (collection error); also a misused command line
 	exitCLIUsage = exitUnknown
+	// doctor: exitOK when no check failed, exitPerson when one did (doctorExit).
 )
 
 var detectExit = map[schema.Status]int{
@@ -59,10 +60,14 @@ func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
 // CLI is the command tree.
 type CLI struct {
-	Detect  DetectCmd  `cmd:"" help:"Diagnose read-only and print one JSON verdict."`
-	Acl     AclCmd     `cmd:"" help:"Print an object's DACL (bytes and SDDL) as the directory returns it, as JSON (default: AdminSDHolder)."`
-	Schema  SchemaCmd  `cmd:"" help:"Print an embedded JSON Schema (verdict)."`
-	Version VersionCmd `cmd:"" help:"Print version, commit and build date as JSON."`
+	Detect    DetectCmd    `cmd:"" help:"Diagnose read-only and print one JSON verdict."`
+	Remediate RemediateCmd `cmd:"" help:"Apply the approved plan (token from ENTRA8344_APPROVAL_TOKEN): backup, one ACE on AdminSDHolder, verify, protection task, delta sync; prints one JSON result."`
+	Revert    RevertCmd    `cmd:"" help:"Remove exactly the ACEs a remediation added (by its journal id); prints one JSON result."`
+	Summarize SummarizeCmd `cmd:"" help:"Fleet view: summarize many verdicts (files, folders, NDJSON on stdin) as JSON, CSV or one self-contained HTML page."`
+	Doctor    DoctorCmd    `cmd:"" help:"Read-only self-check of this host and its directory access (run it first on a new server); prints one JSON report."`
+	Acl       AclCmd       `cmd:"" help:"Print an object's DACL (bytes and SDDL) as the directory returns it, as JSON (default: AdminSDHolder)."`
+	Schema    SchemaCmd    `cmd:"" help:"Print an embedded JSON Schema (verdict, result, summary)."`
+	Version   VersionCmd   `cmd:"" help:"Print version, commit and build date as JSON."`
 }
 
 // IO is what commands write to; tests bind their own.

@@ -1,15 +1,24 @@
 package main
 
 import (
-	"errors"
-
+	"entra8344/internal/winhost"
 	"entra8344/remediate"
 )
 
-// hostApprovalKey is this host's approval key from the state directory.
-// The state directory (ACL SYSTEM + Administrators only) is created by
-// internal/winhost; until a build has it, live runs issue tokens only under
-// an MSP-wide key.
+// hostApprovalKey is this host's approval key, kept in the private state
+// directory (SYSTEM and Administrators only), created on first use.
 func hostApprovalKey() ([]byte, error) {
-	return nil, errors.New("this build keeps no per-host approval key yet; set " + remediate.EnvApprovalKey + " (an MSP-wide key) to approve plans")
+	dir, err := winhost.EnsureStateDir()
+	if err != nil {
+		return nil, err
+	}
+	return remediate.HostKey(dir)
+}
+
+// stateDirOr is the --state-dir the user gave, or the private state directory.
+func stateDirOr(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	return winhost.EnsureStateDir()
 }

@@ -92,6 +92,7 @@ func TestUnderWine(t *testing.T) {
 		}
 		t.Logf("wldap32 under Wine read %d bytes from %s, identical to ldapsearch; SDDL %.80s...", res.Length, res.Server, res.SDDL)
 	})
+	t.Run("doctor", func(t *testing.T) { wineDoctor(t, exe) })
 	t.Run("summary", func(t *testing.T) {
 		stdout, stderr, code := wine("detect", "--replay", "demo", "--format", "summary")
 		if stderr != "" || code != exitRemedy || strings.Count(stdout, "\n") != 1 {

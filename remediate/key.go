@@ -41,7 +41,9 @@ func KeyFromEnv() ([]byte, bool, error) {
 
 // HostKey reads the host's key from dir, creating it on first use (the
 // directory's ACL, SYSTEM and Administrators only, protects it). Two first
-// runs at once agree on one key: only one O_EXCL create wins.
+// runs at once agree on one key: the key is written whole to a temporary
+// file and then hard-linked into place, which fails if the name exists, so
+// nobody ever reads a half-written key and only one creation wins.
 func HostKey(dir string) ([]byte, error) {
 	path := filepath.Join(dir, KeyFile)
 	k, err := os.ReadFile(path)
@@ -58,21 +60,23 @@ func HostKey(dir string) ([]byte, error) {
 	if _, err := rand.Read(k); err != nil {
 		return nil, fmt.Errorf("generate an approval key: %w", err)
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return HostKey(dir) // another run created it first
-	}
+	tmp, err := os.CreateTemp(dir, KeyFile+".*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("create the approval key in %s: %w", dir, err)
 	}
-	if _, err := f.Write(k); err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("write the approval key %s: %w", path, err)
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(k); err != nil {
+		tmp.Close()
+		return nil, fmt.Errorf("write the approval key in %s: %w", dir, err)
 	}
-	if err := f.Close(); err != nil {
-		os.Remove(path)
-		return nil, fmt.Errorf("write the approval key %s: %w", path, err)
+	if err := tmp.Close(); err != nil {
+		return nil, fmt.Errorf("write the approval key in %s: %w", dir, err)
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return HostKey(dir) // another run created it first: use that one
+		}
+		return nil, fmt.Errorf("put the approval key in place in %s: %w", dir, err)
 	}
 	return k, nil
 }

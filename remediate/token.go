@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -68,6 +69,8 @@ func Issue(key []byte, digest [DigestSize]byte, host string, expires time.Time) 
 type Claims struct {
 	Scope   Scope
 	Expires time.Time
+	// DigestPrefix is the approved plan's digest prefix (hex).
+	DigestPrefix string
 }
 
 // Verify checks token against the live plan's digest, this host and now.
@@ -88,7 +91,7 @@ func Verify(key []byte, token string, live [DigestSize]byte, host string, now ti
 	if !hmac.Equal(b[26:], mac(key, b[:26])) {
 		return Claims{}, &Refusal{"bad-mac", "the approval token's signature does not verify under this host's approval key (altered, or issued under another key)"}
 	}
-	c := Claims{Scope: Scope(b[1]), Expires: time.Unix(int64(binary.BigEndian.Uint32(b[2:6])), 0).UTC()}
+	c := Claims{Scope: Scope(b[1]), Expires: time.Unix(int64(binary.BigEndian.Uint32(b[2:6])), 0).UTC(), DigestPrefix: hex.EncodeToString(b[10:26])}
 	if !hmac.Equal(b[6:10], hostTag(host)) {
 		return c, &Refusal{"other-host", fmt.Sprintf("the approval token was issued on another host, not %s: approve the verdict of this host", host)}
 	}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the internal/winhost tests as a real Windows (amd64) test binary under
-# Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects;
+# Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects,
+# state directory, rotated log file, Application event log;
 # then the internal/ldap/wldap32 tests (Wine's wldap32.dll against the Samba
 # DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh).
 #
@@ -128,8 +129,16 @@ log "passed in $((SECONDS - t0)) s"
 
 # The whole product as a Windows exe: live detect (Wine has no ADSync) and
 # every scenario replayed, compared with the native run.
+# ENTRA8344_RELEASE_EXE (scripts/test.sh: the signed windows/amd64 exe of
+# scripts/release.sh --ci) is tested instead of a plain build; its version
+# resource must then read back through Windows' version API as `version`.
 log "entra8344.exe under Wine"
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$work/entra8344.exe" .
+if [ -n "${ENTRA8344_RELEASE_EXE:-}" ]; then
+	cp "$ENTRA8344_RELEASE_EXE" "$work/entra8344.exe"
+	export ENTRA8344_EXPECT_VERSION_RESOURCE=1
+else
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$work/entra8344.exe" .
+fi
 if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestUnderWine$' -v . >"$work/e2e.log" 2>&1; then
 	cat "$work/e2e.log"
 	exit 1

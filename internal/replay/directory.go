@@ -35,9 +35,10 @@ func (s *Scenario) Directory() *Directory { return &Directory{s: s, dirs: map[st
 
 // Directory is the replayed directory of a scenario.
 type Directory struct {
-	s    *Scenario
-	mu   sync.Mutex
-	dirs map[string]*snapshot // by file name
+	s        *Scenario
+	mu       sync.Mutex
+	dirs     map[string]*snapshot // by file name
+	simulate bool                 // SimulateProtectionTask was called
 }
 
 type snapshot struct {
@@ -63,6 +64,9 @@ func (d *Directory) Dialer(connector string) (ldap.Dialer, error) {
 	sn, err := load(data)
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %s: %w", d.s.Name, name, err)
+	}
+	if d.simulate {
+		sn.dir.RootDSEModify = protectionTask(sn.dir)
 	}
 	d.dirs[name] = sn
 	return sn, nil
@@ -109,3 +113,6 @@ func (sn *snapshot) Dial(ctx context.Context, host string) (ldap.Conn, error) {
 	}
 	return sn.dir.Dial(ctx, host)
 }
+
+// SetFail injects faults into this forest's replayed directory (tests).
+func (sn *snapshot) SetFail(f func(op, dn string) error) { sn.dir.Fail = f }

@@ -157,6 +157,10 @@ func hang(ctx context.Context, c winhost.Command) (winhost.Result, error) {
 }
 
 func (r *Runner) powershell(c winhost.Command) (winhost.Result, error) {
+	if string(c.Stdin) == string(adsync.SyncScript) {
+		// A replayed engine accepts a delta cycle (remediate --replay).
+		return winhost.Result{Stdout: []byte(`{"started":true,"busy":false,"error":"","result":"Success"}`)}, nil
+	}
 	if string(c.Stdin) != string(adsync.CollectorScript) {
 		return winhost.Result{}, errors.New("replay: powershell.exe was started without the embedded collector on stdin")
 	}

@@ -40,39 +40,47 @@ func errnoErr(e syscall.Errno) error {
 var (
 	modwldap32 = windows.NewLazySystemDLL("wldap32.dll")
 
-	procLdapGetLastError      = modwldap32.NewProc("LdapGetLastError")
-	procber_free              = modwldap32.NewProc("ber_free")
-	procldap_abandon          = modwldap32.NewProc("ldap_abandon")
-	procldap_add_extW         = modwldap32.NewProc("ldap_add_extW")
-	procldap_bind_sW          = modwldap32.NewProc("ldap_bind_sW")
-	procldap_connect          = modwldap32.NewProc("ldap_connect")
-	procldap_controls_freeW   = modwldap32.NewProc("ldap_controls_freeW")
-	procldap_count_values_len = modwldap32.NewProc("ldap_count_values_len")
-	procldap_delete_extW      = modwldap32.NewProc("ldap_delete_extW")
-	procldap_err2stringW      = modwldap32.NewProc("ldap_err2stringW")
-	procldap_first_attributeW = modwldap32.NewProc("ldap_first_attributeW")
-	procldap_first_entry      = modwldap32.NewProc("ldap_first_entry")
-	procldap_get_dnW          = modwldap32.NewProc("ldap_get_dnW")
-	procldap_get_optionW      = modwldap32.NewProc("ldap_get_optionW")
-	procldap_get_values_lenW  = modwldap32.NewProc("ldap_get_values_lenW")
-	procldap_initW            = modwldap32.NewProc("ldap_initW")
-	procldap_memfreeW         = modwldap32.NewProc("ldap_memfreeW")
-	procldap_modify_extW      = modwldap32.NewProc("ldap_modify_extW")
-	procldap_msgfree          = modwldap32.NewProc("ldap_msgfree")
-	procldap_next_attributeW  = modwldap32.NewProc("ldap_next_attributeW")
-	procldap_next_entry       = modwldap32.NewProc("ldap_next_entry")
-	procldap_parse_resultW    = modwldap32.NewProc("ldap_parse_resultW")
-	procldap_result           = modwldap32.NewProc("ldap_result")
-	procldap_search_ext_sW    = modwldap32.NewProc("ldap_search_ext_sW")
-	procldap_set_optionW      = modwldap32.NewProc("ldap_set_optionW")
-	procldap_unbind           = modwldap32.NewProc("ldap_unbind")
-	procldap_value_freeW      = modwldap32.NewProc("ldap_value_freeW")
-	procldap_value_free_len   = modwldap32.NewProc("ldap_value_free_len")
+	procLdapGetLastError            = modwldap32.NewProc("LdapGetLastError")
+	procber_bvfree                  = modwldap32.NewProc("ber_bvfree")
+	procber_free                    = modwldap32.NewProc("ber_free")
+	procldap_abandon                = modwldap32.NewProc("ldap_abandon")
+	procldap_add_extW               = modwldap32.NewProc("ldap_add_extW")
+	procldap_bind_sW                = modwldap32.NewProc("ldap_bind_sW")
+	procldap_connect                = modwldap32.NewProc("ldap_connect")
+	procldap_controls_freeW         = modwldap32.NewProc("ldap_controls_freeW")
+	procldap_count_values_len       = modwldap32.NewProc("ldap_count_values_len")
+	procldap_delete_extW            = modwldap32.NewProc("ldap_delete_extW")
+	procldap_err2stringW            = modwldap32.NewProc("ldap_err2stringW")
+	procldap_extended_operationW    = modwldap32.NewProc("ldap_extended_operationW")
+	procldap_first_attributeW       = modwldap32.NewProc("ldap_first_attributeW")
+	procldap_first_entry            = modwldap32.NewProc("ldap_first_entry")
+	procldap_get_dnW                = modwldap32.NewProc("ldap_get_dnW")
+	procldap_get_optionW            = modwldap32.NewProc("ldap_get_optionW")
+	procldap_get_values_lenW        = modwldap32.NewProc("ldap_get_values_lenW")
+	procldap_initW                  = modwldap32.NewProc("ldap_initW")
+	procldap_memfreeW               = modwldap32.NewProc("ldap_memfreeW")
+	procldap_modify_extW            = modwldap32.NewProc("ldap_modify_extW")
+	procldap_msgfree                = modwldap32.NewProc("ldap_msgfree")
+	procldap_next_attributeW        = modwldap32.NewProc("ldap_next_attributeW")
+	procldap_next_entry             = modwldap32.NewProc("ldap_next_entry")
+	procldap_parse_extended_resultW = modwldap32.NewProc("ldap_parse_extended_resultW")
+	procldap_parse_resultW          = modwldap32.NewProc("ldap_parse_resultW")
+	procldap_result                 = modwldap32.NewProc("ldap_result")
+	procldap_search_ext_sW          = modwldap32.NewProc("ldap_search_ext_sW")
+	procldap_set_optionW            = modwldap32.NewProc("ldap_set_optionW")
+	procldap_unbind                 = modwldap32.NewProc("ldap_unbind")
+	procldap_value_freeW            = modwldap32.NewProc("ldap_value_freeW")
+	procldap_value_free_len         = modwldap32.NewProc("ldap_value_free_len")
 )
 
 func ldapGetLastError() (rc uint32) {
 	r0, _, _ := syscall.SyscallN(procLdapGetLastError.Addr())
 	rc = uint32(r0)
+	return
+}
+
+func berBvfree(bv *berval) {
+	syscall.SyscallN(procber_bvfree.Addr(), uintptr(unsafe.Pointer(bv)))
 	return
 }
 
@@ -126,6 +134,12 @@ func ldapDeleteExt(ld uintptr, dn *uint16, sctrls **ldapControlW, cctrls **ldapC
 func ldapErr2String(code uint32) (s uintptr) {
 	r0, _, _ := syscall.SyscallN(procldap_err2stringW.Addr(), uintptr(code))
 	s = uintptr(r0)
+	return
+}
+
+func ldapExtendedOperation(ld uintptr, oid *uint16, data *berval, sctrls **ldapControlW, cctrls **ldapControlW, msgid *uint32) (rc uint32) {
+	r0, _, _ := syscall.SyscallN(procldap_extended_operationW.Addr(), uintptr(ld), uintptr(unsafe.Pointer(oid)), uintptr(unsafe.Pointer(data)), uintptr(unsafe.Pointer(sctrls)), uintptr(unsafe.Pointer(cctrls)), uintptr(unsafe.Pointer(msgid)))
+	rc = uint32(r0)
 	return
 }
 
@@ -191,6 +205,16 @@ func ldapNextAttribute(ld uintptr, entry uintptr, ber uintptr) (attr uintptr) {
 func ldapNextEntry(ld uintptr, entry uintptr) (next uintptr) {
 	r0, _, _ := syscall.SyscallN(procldap_next_entry.Addr(), uintptr(ld), uintptr(entry))
 	next = uintptr(r0)
+	return
+}
+
+func ldapParseExtendedResult(ld uintptr, res uintptr, oid **uint16, data **berval, freeit bool) (rc uint32) {
+	var _p0 uint32
+	if freeit {
+		_p0 = 1
+	}
+	r0, _, _ := syscall.SyscallN(procldap_parse_extended_resultW.Addr(), uintptr(ld), uintptr(res), uintptr(unsafe.Pointer(oid)), uintptr(unsafe.Pointer(data)), uintptr(_p0))
+	rc = uint32(r0)
 	return
 }
 

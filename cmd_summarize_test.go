@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"entra8344/schema"
+)
+
+// The fleet view end to end through the CLI: the 24 recorded verdicts as a
+// folder, plus a hostile line on standard input; exit 0 with rejections;
+// one document on stdout; --output writes the file and nothing to stdout.
+func TestSummarizeCLI(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range mustGlob(t, "fixtures/scenarios/*/expected.json") {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(filepath.Dir(f))
+		// One client per scenario, so that each is its own server.
+		b = []byte(strings.Replace(string(b), `"client": ""`, `"client": "`+name+`"`, 1))
+		if err := os.WriteFile(filepath.Join(dir, name+".json"), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	summarizeStdin = strings.NewReader("not a verdict\n")
+	t.Cleanup(func() { summarizeStdin = os.Stdin })
+
+	stdout, stderr, code := runCLI(t, "summarize", dir, "-", "--now", "2025-06-20T12:00:00Z")
+	if code != exitOK || stderr != "" {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	if err := schema.Validate("summary", []byte(stdout)); err != nil {
+		t.Fatalf("stdout is not a valid summary: %v", err)
+	}
+	var s schema.Summary
+	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Totals.Hosts != 24 || s.Inputs.Rejected != 1 || s.Rejected[0].Source != "-" || s.GeneratedAt != "2025-06-20T12:00:00Z" ||
+		s.Totals.ByStatus[schema.StatusRemediable].Hosts != 4 {
+		t.Errorf("totals %+v, inputs %+v, rejected %+v", s.Totals, s.Inputs, s.Rejected)
+	}
+
+	out := filepath.Join(t.TempDir(), "fleet.csv")
+	stdout, stderr, code = runCLI(t, "summarize", dir, "--format", "csv", "--output", out)
+	if code != exitOK || stdout != "" || stderr != "" {
+		t.Fatalf("--output: exit %d, stdout %q, stderr %q", code, stdout, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if recs, err := csv.NewReader(f).ReadAll(); err != nil || len(recs) != 25 {
+		t.Errorf("CSV: %d records, %v", len(recs), err)
+	}
+
+	stdout, _, code = runCLI(t, "summarize", dir, "--format", "html")
+	if code != exitOK || !strings.HasPrefix(stdout, "<!DOCTYPE html>") || !strings.Contains(stdout, "keycredlink-admin") {
+		t.Errorf("html: exit %d, %.80q", code, stdout)
+	}
+}
+
+// Only the command line and the output can fail (exit 3).
+func TestSummarizeCLIErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"summarize", "--now", "yesterday", "/nonexistent"},
+		{"summarize", "--stale", "a week", "/nonexistent"},
+		{"summarize", "--limit", "-1", "/nonexistent"},
+		{"summarize", "--format", "xml", "/nonexistent"},
+		{"summarize", "--output", "/nonexistent-dir/x.json", "/nonexistent"},
+	} {
+		stdout, stderr, code := runCLI(t, args...)
+		if code != exitUnknown || stdout != "" || stderr == "" {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
+		}
+	}
+	// A path that does not exist is a rejection, not an error.
+	stdout, _, code := runCLI(t, "summarize", "/nonexistent", "--stale", "36h")
+	if code != exitOK || !strings.Contains(stdout, `"reason": "cannot read: stat: no such file or directory"`) ||
+		!strings.Contains(stdout, `"stale_after_seconds": 129600`) {
+		t.Errorf("exit %d: %s", code, stdout)
+	}
+}
+
+func TestSchemaSummary(t *testing.T) {
+	stdout, _, code := runCLI(t, "schema", "summary")
+	want, _ := schema.Document("summary")
+	if code != exitOK || stdout != string(want) {
+		t.Errorf("schema summary: exit %d", code)
+	}
+}
+
+func mustGlob(t *testing.T, pattern string) []string {
+	t.Helper()
+	m, err := filepath.Glob(pattern)
+	if err != nil || len(m) == 0 {
+		t.Fatalf("glob %s: %v (%d files)", pattern, err, len(m))
+	}
+	return m
+}

@@ -1,0 +1,71 @@
+package adsync
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"entra8344/internal/winhost"
+)
+
+// SyncScript starts a delta sync cycle (Start-ADSyncSyncCycle -PolicyType Delta).
+//
+//go:embed sync.ps1
+var SyncScript []byte
+
+// ErrSyncBusy: the engine is running a cycle; try again later.
+var ErrSyncBusy = errors.New("the sync engine is busy with a cycle")
+
+// StartDeltaSync asks the engine for a delta cycle, retrying with backoff
+// (sleep) while it is busy, at most tries times.
+func StartDeltaSync(ctx context.Context, r winhost.Runner, o CollectOptions, tries int, sleep func(context.Context, time.Duration) error) error {
+	if o.PowerShell == "" {
+		return errors.New("no path to powershell.exe")
+	}
+	env := []string{}
+	if o.ModulePath != "" {
+		env = append(env, "ENTRA8344_ADSYNC_MODULE="+o.ModulePath)
+	}
+	wait := 15 * time.Second
+	var last error
+	for i := 0; i < tries; i++ {
+		if i > 0 {
+			if err := sleep(ctx, wait); err != nil {
+				return err
+			}
+			wait *= 2
+		}
+		res, err := r.Run(ctx, winhost.Command{Path: o.PowerShell, Args: CollectorArgs(), Env: env, Stdin: SyncScript, Timeout: o.Timeout})
+		if err != nil {
+			return fmt.Errorf("start the delta sync: %w", err)
+		}
+		out := gjson.ParseBytes(trimJSON(res.Stdout))
+		switch {
+		case out.Get("started").Bool():
+			return nil
+		case out.Get("busy").Bool():
+			last = fmt.Errorf("%w: %s", ErrSyncBusy, out.Get("error").String())
+			continue
+		case out.Get("error").String() != "":
+			return fmt.Errorf("Start-ADSyncSyncCycle failed: %s", out.Get("error").String())
+		default:
+			return fmt.Errorf("start the delta sync: unexpected output (exit code %d)%s", res.ExitCode, hint("stdout", res.Stdout))
+		}
+	}
+	return last
+}
+
+// trimJSON drops a UTF-8 BOM and surrounding space.
+func trimJSON(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
+		b = b[1:]
+	}
+	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		b = b[3:]
+	}
+	return b
+}

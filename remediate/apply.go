@@ -1,0 +1,375 @@
+package remediate
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"entra8344/internal/ldap"
+	"entra8344/internal/ntsd"
+	"entra8344/schema"
+)
+
+// apply carries out the plan: every grant (backup, compare, write, verify),
+// then every trigger, then waits for the objects and starts a delta sync.
+// The first failed write stops everything after it.
+func (r *run) apply(ctx context.Context, v *schema.Verdict) {
+	for _, c := range v.Directory.Plan.Changes {
+		if c.Action == schema.ActionAddACE && !r.grant(ctx, v, c) {
+			return
+		}
+	}
+	for _, c := range v.Directory.Plan.Changes {
+		if c.Action == schema.ActionRunProtectTask {
+			r.trigger(ctx, v, c)
+		}
+	}
+	r.wait(ctx, v)
+	r.sync(ctx)
+}
+
+// dial connects to server through the directory source of the connector
+// whose diagnosis led to change id (another forest has another source).
+func (r *run) dial(ctx context.Context, v *schema.Verdict, changeID, server string) (ldap.Conn, error) {
+	connector := ""
+	for _, g := range v.Directory.Diagnoses {
+		for _, id := range g.Changes {
+			if id == changeID && connector == "" {
+				connector = g.Connector
+			}
+		}
+	}
+	d, err := r.env.Detect.Directory.Dialer(connector)
+	if err != nil {
+		return nil, err
+	}
+	return d.Dial(ctx, server)
+}
+
+// readSD reads dn's DACL-only descriptor and uSNChanged.
+func readSD(ctx context.Context, c ldap.Conn, dn string) (*ntsd.SecurityDescriptor, []byte, string, error) {
+	es, err := c.Search(ctx, &ldap.SearchRequest{BaseDN: dn, Scope: ldap.ScopeBase, Filter: "(objectClass=*)",
+		Attributes: []string{"nTSecurityDescriptor", "uSNChanged"}, Controls: []ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)}})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if len(es) != 1 || len(es[0].Value("nTSecurityDescriptor")) == 0 {
+		return nil, nil, "", fmt.Errorf("%s returned no security descriptor for %s", c.Server(), dn)
+	}
+	raw := es[0].Value("nTSecurityDescriptor")
+	sd, err := ntsd.Parse(raw)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("the descriptor of %s does not parse: %w", dn, err)
+	}
+	return sd, raw, es[0].String("uSNChanged"), nil
+}
+
+// aceOf rebuilds the one ACE a grant adds from the plan's fields, checking
+// them again: never broaden access, whatever the plan says.
+func aceOf(c schema.Change) (ntsd.ACE, ntsd.SID, ntsd.GUID, error) {
+	sid, err := ntsd.ParseSIDString(c.TrusteeSID)
+	if err != nil {
+		return ntsd.ACE{}, sid, ntsd.GUID{}, fmt.Errorf("trustee %q: %w", c.TrusteeSID, err)
+	}
+	g, err := ntsd.ParseGUID(c.AttributeGUID)
+	if err != nil {
+		return ntsd.ACE{}, sid, g, fmt.Errorf("attribute GUID %q: %w", c.AttributeGUID, err)
+	}
+	rid, _ := sid.RID()
+	if len(sid.Sub) != 5 || sid.Sub[0] != 21 || rid < 1000 || g.IsZero() || c.Right != "WriteProperty" ||
+		!strings.HasPrefix(strings.ToUpper(c.TargetDN), "CN=ADMINSDHOLDER,CN=SYSTEM,") {
+		return ntsd.ACE{}, sid, g, fmt.Errorf("change %s is not one attribute-scoped Write-Property grant for an ordinary account on AdminSDHolder", c.ID)
+	}
+	return ntsd.NewObjectAllow(ntsd.RightWriteProperty, g, sid), sid, g, nil
+}
+
+// grant adds one ACE to AdminSDHolder; false stops the run.
+func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) bool {
+	base := schema.ResultStep{Change: c.ID, Server: c.Server, DN: c.TargetDN}
+	fail := func(name, msg string, i int) bool {
+		s := base
+		s.Name, s.Status, s.Message = name, schema.StepFailed, msg
+		r.step(s)
+		if i >= 0 {
+			r.journal.End(i, "failed", msg, nil)
+		}
+		return false
+	}
+	ace, sid, guid, err := aceOf(c)
+	if err != nil {
+		return fail("backup", err.Error()+": nothing written", -1)
+	}
+	conn, err := r.dial(ctx, v, c.ID, c.Server)
+	if err != nil {
+		return fail("backup", fmt.Sprintf("connect to %s: %v: nothing written", c.Server, err), -1)
+	}
+	defer conn.Close()
+
+	i, _ := r.journal.Begin(JournalEntry{Name: "backup", Change: c.ID, Server: c.Server, DN: c.TargetDN})
+	sd, raw, usn, err := readSD(ctx, conn, c.TargetDN)
+	if err != nil {
+		return fail("backup", err.Error()+": nothing written", i)
+	}
+	before := sd.SDDL(nil)
+	r.journal.End(i, "done", "", func(e *JournalEntry) {
+		e.Backup = &Backup{DN: c.TargetDN, Server: conn.Server(), SDHex: hex.EncodeToString(raw), SDDL: before, USNChanged: usn}
+	})
+	s := base
+	s.Name, s.Status, s.Evidence.Before = "backup", schema.StepDone, before
+	r.step(s)
+
+	aceSDDL := ace.SDDL(nil)
+	if dec := ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{sid}, Attribute: guid}); dec.Allowed {
+		s := base
+		s.Name, s.Status, s.Message, s.Evidence.ACE = "write", schema.StepAlreadyPresent, "AdminSDHolder already grants it: "+dec.Reason, aceSDDL
+		r.step(s)
+		return true
+	}
+
+	i, _ = r.journal.Begin(JournalEntry{Name: "compare", Change: c.ID, Server: c.Server, DN: c.TargetDN})
+	_, again, _, err := readSD(ctx, conn, c.TargetDN)
+	if err != nil {
+		return fail("compare", err.Error()+": nothing written", i)
+	}
+	if !bytes.Equal(raw, again) {
+		return fail("compare", "AdminSDHolder's DACL changed between the backup and the write (someone else is editing it): nothing written; run detect again", i)
+	}
+	r.journal.End(i, "done", "", nil)
+
+	if sd.DACL == nil {
+		return fail("write", "AdminSDHolder has no DACL to add to: nothing written", -1)
+	}
+	if sd.DACL.Insert(ace) < 0 {
+		return fail("write", "the DACL would exceed its maximum size: nothing written", -1)
+	}
+	i, _ = r.journal.Begin(JournalEntry{Name: "write", Change: c.ID, Server: c.Server, DN: c.TargetDN, ACE: aceSDDL, ACEHex: hex.EncodeToString(ace.Bytes())})
+	err = conn.Modify(ctx, c.TargetDN, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},
+		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})
+	if err != nil {
+		// A failed modify is atomic on the server: the DACL is as backed up.
+		return fail("write", fmt.Sprintf("%v: AdminSDHolder is unchanged (as in the journal's backup)", err), i)
+	}
+	r.journal.End(i, "done", "", nil)
+	s = base
+	s.Name, s.Status, s.Evidence.ACE = "write", schema.StepDone, aceSDDL
+	r.step(s)
+
+	i, _ = r.journal.Begin(JournalEntry{Name: "verify", Change: c.ID, Server: c.Server, DN: c.TargetDN})
+	after, _, _, err := readSD(ctx, conn, c.TargetDN)
+	if err != nil {
+		return fail("verify", "the write was accepted but could not be read back: "+err.Error(), i)
+	}
+	// Compared as a set: a DC may re-sort the DACL.
+	if after.DACL == nil || after.DACL.Index(ace) < 0 {
+		return fail("verify", "the write was accepted but the ACE is not in AdminSDHolder's DACL as read back", i)
+	}
+	r.journal.End(i, "done", "", nil)
+	s = base
+	s.Name, s.Status, s.Evidence.ACE, s.Evidence.Before, s.Evidence.After = "verify", schema.StepDone, aceSDDL, before, after.SDDL(nil)
+	r.step(s)
+	return true
+}
+
+// trigger asks the PDC emulator to run the protection task now.
+func (r *run) trigger(ctx context.Context, v *schema.Verdict, c schema.Change) {
+	s := schema.ResultStep{Name: "trigger", Change: c.ID, Server: c.Server}
+	i, _ := r.journal.Begin(JournalEntry{Name: "trigger", Change: c.ID, Server: c.Server})
+	conn, err := r.dial(ctx, v, c.ID, c.Server)
+	if err == nil {
+		err = conn.Modify(ctx, "", []ldap.Mod{{Op: ldap.ModAdd, Attr: "runProtectAdminGroupsTask", Values: [][]byte{[]byte("1")}}}, nil)
+		conn.Close()
+	}
+	if err != nil {
+		s.Status = schema.StepPending
+		s.Message = fmt.Sprintf("the protection task could not be triggered on %s (%v); it runs there every 60 minutes by default, and the wait step shows when it has", c.Server, err)
+		r.journal.End(i, "pending", s.Message, nil)
+	} else {
+		s.Status = schema.StepDone
+		r.journal.End(i, "done", "", nil)
+	}
+	r.step(s)
+}
+
+// check is one object that must end up granting the trustee the attribute.
+type check struct {
+	dn, server, change string
+	trustee            ntsd.SID
+	attr               ntsd.GUID
+}
+
+// wait polls the affected objects (those the diagnoses list) until their
+// DACL grants the trustee the attribute, bounded by Wait.
+func (r *run) wait(ctx context.Context, v *schema.Verdict) {
+	checks := checksOf(v)
+	s := schema.ResultStep{Name: "wait"}
+	if len(checks) == 0 {
+		s.Status, s.Message = schema.StepSkipped, "no object to check"
+		r.step(s)
+		return
+	}
+	i, _ := r.journal.Begin(JournalEntry{Name: "wait"})
+	// Real time, not the verdict's clock (a replay's clock stands still).
+	deadline := time.Now().Add(r.env.Wait)
+	every := r.env.PollEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	pending := checks
+	for {
+		var still []check
+		for _, c := range pending {
+			if r.granted(ctx, v, c) {
+				s.Evidence.ObjectsVerified = append(s.Evidence.ObjectsVerified, c.dn)
+			} else {
+				still = append(still, c)
+			}
+		}
+		pending = still
+		if len(pending) == 0 || !time.Now().Add(every).Before(deadline) || r.env.Sleep(ctx, every) != nil {
+			break
+		}
+	}
+	for _, c := range pending {
+		s.Evidence.ObjectsPending = append(s.Evidence.ObjectsPending, c.dn)
+	}
+	if len(pending) == 0 {
+		s.Status, s.Message = schema.StepDone, fmt.Sprintf("the right is on all %d objects checked", len(checks))
+	} else {
+		s.Status = schema.StepPending
+		s.Message = fmt.Sprintf("%d of %d objects do not have it yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", len(pending), len(checks), r.env.Wait)
+	}
+	r.journal.End(i, string(s.Status), s.Message, nil)
+	r.step(s)
+}
+
+func (r *run) granted(ctx context.Context, v *schema.Verdict, c check) bool {
+	conn, err := r.dial(ctx, v, c.change, c.server)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	sd, _, _, err := readSD(ctx, conn, c.dn)
+	return err == nil && ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{c.trustee}, Attribute: c.attr}).Allowed
+}
+
+// checksOf lists the objects of the diagnoses the plan fixes, read on the
+// server of their change (the PDC emulator, where the task runs).
+func checksOf(v *schema.Verdict) []check {
+	server := map[string]string{}
+	for _, c := range v.Directory.Plan.Changes {
+		server[c.ID] = c.Server
+	}
+	attrs := map[string]string{}
+	for _, a := range v.Directory.Attributes {
+		attrs[strings.ToLower(a.Name)] = a.SchemaIDGUID
+	}
+	accounts := map[string]string{}
+	for _, a := range v.Directory.ConnectorAccounts {
+		accounts[a.Connector] = a.SID
+	}
+	var out []check
+	for _, g := range v.Directory.Diagnoses {
+		if len(g.Changes) == 0 {
+			continue
+		}
+		sid, err1 := ntsd.ParseSIDString(accounts[g.Connector])
+		guid, err2 := ntsd.ParseGUID(attrs[strings.ToLower(g.Attribute)])
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		last := g.Changes[len(g.Changes)-1]
+		for _, o := range g.Objects {
+			out = append(out, check{dn: o.DN, server: server[last], change: last, trustee: sid, attr: guid})
+		}
+	}
+	return out
+}
+
+// sync starts a delta sync so the failing exports are retried now.
+func (r *run) sync(ctx context.Context) {
+	s := schema.ResultStep{Name: "sync"}
+	if r.env.Sync == nil {
+		s.Status, s.Message = schema.StepSkipped, "no sync engine to ask (run Start-ADSyncSyncCycle -PolicyType Delta)"
+		r.step(s)
+		return
+	}
+	i, _ := r.journal.Begin(JournalEntry{Name: "sync"})
+	if err := r.env.Sync(ctx); err != nil {
+		s.Status, s.Message = schema.StepPending, fmt.Sprintf("%v: the next scheduled cycle retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta", err)
+	} else {
+		s.Status, s.Message = schema.StepDone, "Start-ADSyncSyncCycle -PolicyType Delta accepted"
+	}
+	r.journal.End(i, string(s.Status), s.Message, nil)
+	r.step(s)
+}
+
+// alreadyApplied: the live plan differs from the approved one because the
+// approved one is in place (a second run). It finds the journal of that
+// plan and checks, read from the directory, that every ACE it added is there.
+func (r *run) alreadyApplied(ctx context.Context, v *schema.Verdict, prefix string) bool {
+	js, _ := Journals(r.env.StateDir)
+	for _, j := range js {
+		if j.Command != "remediate" || !strings.HasPrefix(j.PlanDigest, prefix) || prefix == "" {
+			continue
+		}
+		var steps []schema.ResultStep
+		for _, e := range j.Steps {
+			if e.Name != "write" || e.State != "done" {
+				continue
+			}
+			raw, err := hex.DecodeString(e.ACEHex)
+			if err != nil {
+				return false
+			}
+			if !r.acePresent(ctx, v, e, raw) {
+				return false
+			}
+			steps = append(steps, schema.ResultStep{Name: "write", Status: schema.StepAlreadyPresent, Change: e.Change, Server: e.Server, DN: e.DN,
+				Message: "applied by journal " + j.ID + " and still in place", Evidence: schema.Evidence{ACE: e.ACE, ObjectsVerified: []string{}, ObjectsPending: []string{}}})
+		}
+		if len(steps) == 0 {
+			return false
+		}
+		r.res.Steps = append(r.res.Steps, steps...)
+		r.res.Status = schema.ResultAlreadyPresent
+		return true
+	}
+	return false
+}
+
+func (r *run) acePresent(ctx context.Context, v *schema.Verdict, e JournalEntry, raw []byte) bool {
+	conn, err := r.anyDial(ctx, v, e.Server)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	sd, _, _, err := readSD(ctx, conn, e.DN)
+	if err != nil || sd.DACL == nil {
+		return false
+	}
+	for _, a := range sd.DACL.ACEs {
+		if bytes.Equal(a.Bytes(), raw) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyDial dials server through the first AD connector's directory source.
+func (r *run) anyDial(ctx context.Context, v *schema.Verdict, server string) (ldap.Conn, error) {
+	if v.Sync != nil {
+		for _, c := range v.Sync.Connectors {
+			if c.Kind == "ad" {
+				d, err := r.env.Detect.Directory.Dialer(c.Name)
+				if err != nil {
+					return nil, err
+				}
+				return d.Dial(ctx, server)
+			}
+		}
+	}
+	return nil, fmt.Errorf("no AD connector to reach %s through", server)
+}

@@ -1,0 +1,159 @@
+package remediate
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+// JournalDir is the journals' folder inside the state directory.
+const JournalDir = "journal"
+
+// Journal is the exact record of one remediate or revert run: written
+// before and after every step (atomically, the whole file), so a crash
+// leaves the state the directory is in, and revert knows what was added.
+type Journal struct {
+	ID         string         `json:"id"`
+	Command    string         `json:"command"`
+	Host       string         `json:"host"`
+	PlanDigest string         `json:"plan_digest"`
+	Started    string         `json:"started"`
+	Finished   string         `json:"finished"`
+	Status     string         `json:"status"`
+	Reverts    string         `json:"reverts,omitempty"`
+	Steps      []JournalEntry `json:"steps"`
+
+	path string
+	now  func() time.Time
+}
+
+// JournalEntry is one step as journaled.
+type JournalEntry struct {
+	Name    string  `json:"name"`
+	Change  string  `json:"change"`
+	Server  string  `json:"server"`
+	DN      string  `json:"dn"`
+	State   string  `json:"state"` // started, then the step's status
+	At      string  `json:"at"`
+	Message string  `json:"message"`
+	Backup  *Backup `json:"backup,omitempty"`
+	// ACE is the added ACE in SDDL and as bytes (base64-free hex), which
+	// revert removes exactly.
+	ACE    string `json:"ace,omitempty"`
+	ACEHex string `json:"ace_hex,omitempty"`
+}
+
+// Backup is AdminSDHolder's DACL before the write.
+type Backup struct {
+	DN         string `json:"dn"`
+	Server     string `json:"server"`
+	SDHex      string `json:"sd_hex"`
+	SDDL       string `json:"sddl"`
+	USNChanged string `json:"usn_changed"`
+}
+
+// NewJournal creates the journal file in stateDir/journal; failure to write
+// it is reported before anything is changed.
+func NewJournal(stateDir, command, host, digest string, now func() time.Time) (*Journal, error) {
+	dir := filepath.Join(stateDir, JournalDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create the journal folder %s: %w", dir, err)
+	}
+	var r [3]byte
+	if _, err := rand.Read(r[:]); err != nil {
+		return nil, err
+	}
+	t := now().UTC()
+	j := &Journal{ID: t.Format("20060102T150405Z") + "-" + hex.EncodeToString(r[:]), Command: command, Host: host,
+		PlanDigest: digest, Started: t.Format(time.RFC3339), Status: "running", Steps: []JournalEntry{}, now: now}
+	j.path = filepath.Join(dir, j.ID+".json")
+	return j, j.save()
+}
+
+// Path is the journal file.
+func (j *Journal) Path() string { return j.path }
+
+// Begin journals a step before it runs and returns its index.
+func (j *Journal) Begin(e JournalEntry) (int, error) {
+	e.State, e.At = "started", j.now().UTC().Format(time.RFC3339)
+	j.Steps = append(j.Steps, e)
+	return len(j.Steps) - 1, j.save()
+}
+
+// End journals a step's outcome.
+func (j *Journal) End(i int, state, msg string, edit func(*JournalEntry)) error {
+	e := &j.Steps[i]
+	e.State, e.Message, e.At = state, msg, j.now().UTC().Format(time.RFC3339)
+	if edit != nil {
+		edit(e)
+	}
+	return j.save()
+}
+
+// Finish journals the run's outcome.
+func (j *Journal) Finish(status string) error {
+	j.Status, j.Finished = status, j.now().UTC().Format(time.RFC3339)
+	return j.save()
+}
+
+func (j *Journal) save() error {
+	b, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := j.path + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write the journal %s: %w", j.path, err)
+	}
+	if err := os.Rename(tmp, j.path); err != nil {
+		return fmt.Errorf("write the journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// LoadJournal reads a journal by ID from stateDir.
+func LoadJournal(stateDir, id string) (*Journal, error) {
+	if id == "" || strings.ContainsAny(id, `/\.:`) {
+		return nil, fmt.Errorf("journal id %q is not one entra8344 wrote (like 20250616T150000Z-1a2b3c)", id)
+	}
+	b, err := os.ReadFile(filepath.Join(stateDir, JournalDir, id+".json"))
+	if err != nil {
+		return nil, fmt.Errorf("read journal %s: %w", id, err)
+	}
+	var j Journal
+	if err := json.Unmarshal(b, &j); err != nil {
+		return nil, fmt.Errorf("journal %s is damaged: %w", id, err)
+	}
+	j.path = filepath.Join(stateDir, JournalDir, id+".json")
+	return &j, nil
+}
+
+// Journals lists the journals in stateDir, newest first.
+func Journals(stateDir string) ([]*Journal, error) {
+	entries, err := os.ReadDir(filepath.Join(stateDir, JournalDir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []*Journal
+	for _, e := range entries {
+		id, ok := strings.CutSuffix(e.Name(), ".json")
+		if !ok {
+			continue
+		}
+		if j, err := LoadJournal(stateDir, id); err == nil {
+			out = append(out, j)
+		}
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID > out[b].ID })
+	return out, nil
+}

@@ -1,0 +1,148 @@
+package remediate
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"entra8344/internal/ldap"
+	"entra8344/internal/ntsd"
+	"entra8344/schema"
+)
+
+// RevertEnv is where revert works: a dialer per server and the state directory.
+type RevertEnv struct {
+	Dial     func(ctx context.Context, server string) (ldap.Conn, error)
+	StateDir string
+	Journal  string // the id of the remediate journal to undo
+	Now      func() time.Time
+	Version  string
+	Replay   string
+}
+
+// Revert removes exactly the ACEs a remediate journal added: each one, byte
+// for byte, wherever it now sits in the DACL; nothing else, even if other
+// ACEs changed since. It journals itself like remediate.
+func Revert(ctx context.Context, env RevertEnv) *schema.Result {
+	if env.Now == nil {
+		env.Now = time.Now
+	}
+	r := &run{now: env.Now, res: newResult("revert", Env{})}
+	r.res.Tool.Version = env.Version
+	if env.Replay != "" {
+		name := env.Replay
+		r.res.Collection.Replay = &name
+	}
+	r.res.GeneratedAt = env.Now().UTC().Format(time.RFC3339)
+	r.revert(ctx, env)
+	r.finish()
+	return r.res
+}
+
+func (r *run) revert(ctx context.Context, env RevertEnv) {
+	src, err := LoadJournal(env.StateDir, env.Journal)
+	if err != nil {
+		r.refuse("journal-unreadable", err.Error(), env.Journal)
+		return
+	}
+	if src.Command != "remediate" {
+		r.refuse("not-a-remediation", fmt.Sprintf("journal %s is a %s, not a remediation", src.ID, src.Command), src.ID)
+		return
+	}
+	unlock, err := Lock(env.StateDir, r.now())
+	if err != nil {
+		r.refuse("locked", err.Error(), env.StateDir)
+		return
+	}
+	defer unlock()
+	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone})
+	r.res.Host, r.res.PlanDigest = src.Host, src.PlanDigest
+	j, err := NewJournal(env.StateDir, "revert", src.Host, src.PlanDigest, r.now)
+	if err != nil {
+		r.refuse("journal-unwritable", err.Error()+": nothing was changed", env.StateDir)
+		return
+	}
+	j.Reverts = src.ID
+	r.journal = j
+	r.res.Journal = &schema.JournalRef{ID: j.ID, Path: j.Path()}
+	n := 0
+	for _, e := range src.Steps {
+		if e.Name != "write" || e.State != "done" {
+			continue
+		}
+		n++
+		if !r.removeACE(ctx, env, e) {
+			return
+		}
+	}
+	if n == 0 {
+		r.step(schema.ResultStep{Name: "remove", Status: schema.StepSkipped, Message: "journal " + src.ID + " added no ACE"})
+	}
+}
+
+// removeACE takes one added ACE out of the DACL and verifies it is gone.
+func (r *run) removeACE(ctx context.Context, env RevertEnv, e JournalEntry) bool {
+	s := schema.ResultStep{Name: "remove", Change: e.Change, Server: e.Server, DN: e.DN, Evidence: schema.Evidence{ACE: e.ACE}}
+	fail := func(msg string, i int) bool {
+		s.Status, s.Message = schema.StepFailed, msg
+		r.step(s)
+		if i >= 0 {
+			r.journal.End(i, "failed", msg, nil)
+		}
+		return false
+	}
+	raw, err := hex.DecodeString(e.ACEHex)
+	if err != nil {
+		return fail("the journal's ACE bytes are damaged: nothing removed", -1)
+	}
+	conn, err := env.Dial(ctx, e.Server)
+	if err != nil {
+		return fail(fmt.Sprintf("connect to %s: %v: nothing removed", e.Server, err), -1)
+	}
+	defer conn.Close()
+	i, _ := r.journal.Begin(JournalEntry{Name: "remove", Change: e.Change, Server: e.Server, DN: e.DN, ACE: e.ACE, ACEHex: e.ACEHex})
+	sd, before, usn, err := readSD(ctx, conn, e.DN)
+	if err != nil {
+		return fail(err.Error()+": nothing removed", i)
+	}
+	r.journal.Steps[i].Backup = &Backup{DN: e.DN, Server: conn.Server(), SDHex: hex.EncodeToString(before), SDDL: sd.SDDL(nil), USNChanged: usn}
+	s.Evidence.Before = sd.SDDL(nil)
+	idx := indexBytes(sd.DACL, raw)
+	if idx < 0 {
+		s.Status, s.Message = schema.StepSkipped, "the ACE is no longer on "+e.DN+": nothing to remove"
+		r.journal.End(i, "skipped", s.Message, nil)
+		r.step(s)
+		return true
+	}
+	sd.DACL.Remove(sd.DACL.ACEs[idx]) // ntsd restores the ACL's revision too: byte-exact undo
+	err = conn.Modify(ctx, e.DN, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},
+		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})
+	if err != nil {
+		return fail(fmt.Sprintf("%v: the DACL is unchanged", err), i)
+	}
+	after, _, _, err := readSD(ctx, conn, e.DN)
+	if err != nil {
+		return fail("the removal was accepted but could not be read back: "+err.Error(), i)
+	}
+	if indexBytes(after.DACL, raw) >= 0 {
+		return fail("the removal was accepted but the ACE is still there as read back", i)
+	}
+	s.Status, s.Evidence.After = schema.StepDone, after.SDDL(nil)
+	r.journal.End(i, "done", "", nil)
+	r.step(s)
+	return true
+}
+
+func indexBytes(l *ntsd.ACL, raw []byte) int {
+	if l == nil {
+		return -1
+	}
+	for i, a := range l.ACEs {
+		if bytes.Equal(a.Bytes(), raw) {
+			return i
+		}
+	}
+	return -1
+}
