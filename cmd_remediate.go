@@ -23,13 +23,14 @@ type RemediateCmd struct {
 	Replay    string        `help:"Run on a scenario folder or built-in scenario (demo, ${scenarios}) instead of the live host; the directory is replayed in memory, with the protection task simulated." placeholder:"DIR|NAME"`
 	Token     string        `help:"The approval token from the verdict you approved." env:"ENTRA8344_APPROVAL_TOKEN"`
 	Wait      time.Duration `help:"How long to wait for the protection task to reach the objects." default:"10m"`
+	DryRun    bool          `help:"Show the steps and each DACL before and after (SDDL); change nothing."`
 	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: a folder under the temp directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
 	Output    string        `help:"Also write the JSON result to this file (atomically)." placeholder:"FILE" type:"path"`
 	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long." default:"2m"`
 }
 
 func (c *RemediateCmd) Run(stdio *IO) error {
-	env := remediate.Env{Token: c.Token, Wait: c.Wait, PollEvery: 15 * time.Second, StateDir: c.StateDir}
+	env := remediate.Env{Token: c.Token, Wait: c.Wait, PollEvery: 15 * time.Second, StateDir: c.StateDir, DryRun: c.DryRun}
 	env.Options = detect.DefaultOptions()
 	env.Options.Version, env.Options.DirectoryTimeout = version, c.Directory
 	if c.Replay != "" {

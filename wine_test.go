@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,6 +94,37 @@ func TestUnderWine(t *testing.T) {
 		t.Logf("wldap32 under Wine read %d bytes from %s, identical to ldapsearch; SDDL %.80s...", res.Length, res.Server, res.SDDL)
 	})
 	t.Run("doctor", func(t *testing.T) { wineDoctor(t, exe) })
+	// The replayed remediation as the Windows exe does it: lock, journal
+	// (atomic rename), the one ACE, the simulated task, the delta sync.
+	t.Run("remediate", func(t *testing.T) {
+		stdout, _, _ := wine("detect", "--replay", "demo")
+		v := normalize(t, []byte(stdout))
+		if v.Approval == nil {
+			t.Fatal("the demo verdict under Wine has no approval token")
+		}
+		state, err := os.MkdirTemp("", "entra8344-wine-state-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(state)
+		out, stderr, code := wineEnv(t, exe, []string{"ENTRA8344_APPROVAL_TOKEN=" + v.Approval.Token}, "remediate", "--replay", "demo", "--state-dir", state)
+		if stderr != "" || code != 0 {
+			t.Fatalf("remediate under Wine: exit %d stderr %q\n%s", code, stderr, out)
+		}
+		if err := schema.Validate("result", []byte(out)); err != nil {
+			t.Fatal(err)
+		}
+		var res schema.Result
+		if err := json.Unmarshal([]byte(out), &res); err != nil || res.Status != schema.ResultVerified || res.Journal == nil {
+			t.Fatalf("result %s (%v)", res.Status, err)
+		}
+		if entries, _ := os.ReadDir(filepath.Join(state, "journal")); len(entries) != 1 {
+			t.Errorf("%d journal files under Wine, want 1", len(entries))
+		}
+		if _, err := os.Stat(filepath.Join(state, "remediate.lock")); err == nil {
+			t.Error("the lock was left behind")
+		}
+	})
 	t.Run("summary", func(t *testing.T) {
 		stdout, stderr, code := wine("detect", "--replay", "demo", "--format", "summary")
 		if stderr != "" || code != exitRemedy || strings.Count(stdout, "\n") != 1 {

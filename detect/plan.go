@@ -57,7 +57,7 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 				ace := ntsd.NewObjectAllow(ntsd.RightWriteProperty, g.attr.SchemaIDGUID, g.account.SID)
 				p.Changes = append(p.Changes, schema.Change{
 					ID: id, Action: schema.ActionAddACE, Domain: g.dom.DNSName, DomainSID: g.dom.SID.String(),
-					TargetDN: ad.AdminSDHolderDN(g.dom.NC), Server: serverOf(g.dom),
+					TargetDN: ad.AdminSDHolderDN(g.dom.NC), Server: writeServer(g.dom, host),
 					TrusteeSID: g.account.SID.String(), TrusteeName: g.forest.Account,
 					Right: "WriteProperty", Attribute: g.attr.Name, AttributeGUID: g.attr.SchemaIDGUID.String(),
 					ACE: ace.SDDL(&g.dom.SID), WritableHere: writable(g.dom),
@@ -102,6 +102,17 @@ func grantable(g *diagnosis) error {
 		return fmt.Errorf("the connector account's SID %s is not an ordinary domain account SID", g.account.SID)
 	}
 	return nil
+}
+
+// writeServer is where a grant is written: on a domain controller that is
+// not the PDC emulator, the DC itself (SYSTEM has full access to its own
+// directory; the change replicates to the PDC emulator, whose protection
+// task copies it); elsewhere the PDC emulator.
+func writeServer(d *ad.Domain, host HostRole) string {
+	if host.IsDC != nil && *host.IsDC && (host.IsPDC == nil || !*host.IsPDC) && d.Server != "" {
+		return d.Server
+	}
+	return serverOf(d)
 }
 
 func serverOf(d *ad.Domain) string {

@@ -23,9 +23,18 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 		}
 	}
 	for _, c := range v.Directory.Plan.Changes {
-		if c.Action == schema.ActionRunProtectTask {
-			r.trigger(ctx, v, c)
+		if c.Action != schema.ActionRunProtectTask {
+			continue
 		}
+		if r.env.DryRun {
+			r.step(schema.ResultStep{Name: "trigger", Status: schema.StepSkipped, Change: c.ID, Server: c.Server, Message: "dry run: the protection task would be triggered here"})
+			continue
+		}
+		r.trigger(ctx, v, c)
+	}
+	if r.env.DryRun {
+		r.step(schema.ResultStep{Name: "sync", Status: schema.StepSkipped, Message: "dry run: a delta sync cycle would be started"})
+		return
 	}
 	r.wait(ctx, v)
 	r.sync(ctx)
@@ -144,6 +153,13 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 	}
 	if sd.DACL.Insert(ace) < 0 {
 		return fail("write", "the DACL would exceed its maximum size: nothing written", -1)
+	}
+	if r.env.DryRun {
+		s := base
+		s.Name, s.Status, s.Message = "write", schema.StepSkipped, "dry run: this ACE would be inserted; nothing written"
+		s.Evidence.ACE, s.Evidence.Before, s.Evidence.After = aceSDDL, before, sd.SDDL(nil)
+		r.step(s)
+		return true
 	}
 	i, _ = r.journal.Begin(JournalEntry{Name: "write", Change: c.ID, Server: c.Server, DN: c.TargetDN, ACE: aceSDDL, ACEHex: hex.EncodeToString(ace.Bytes())})
 	err = conn.Modify(ctx, c.TargetDN, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},

@@ -26,6 +26,9 @@ type Env struct {
 	// Sync starts a delta sync cycle; nil skips it (reported).
 	Sync  func(ctx context.Context) error
 	Sleep func(ctx context.Context, d time.Duration) error
+	// DryRun shows each DACL before and after and the steps, and changes
+	// nothing (no write, no trigger, no sync, no journal).
+	DryRun bool
 }
 
 // Exit codes of remediate (design: 0 verified, 1 applied but pending, 2
@@ -55,6 +58,7 @@ type run struct {
 // it step by step, journaling each. It always returns a result.
 func Run(ctx context.Context, env Env) *schema.Result {
 	r := &run{env: env, now: env.Detect.Now, res: newResult("remediate", env)}
+	r.res.DryRun = env.DryRun
 	if r.now == nil {
 		r.now = time.Now
 	}
@@ -158,6 +162,10 @@ func (r *run) remediate(ctx context.Context) {
 		r.refuse("not-here", "this host cannot carry out the plan: "+plan.RemediableReason, "")
 		return
 	}
+	if r.env.DryRun {
+		r.apply(ctx, v)
+		return
+	}
 	j, err := NewJournal(r.env.StateDir, "remediate", r.res.Host, r.res.PlanDigest, r.now)
 	if err != nil {
 		r.refuse("journal-unwritable", err.Error()+": nothing was changed", r.env.StateDir)
@@ -170,6 +178,14 @@ func (r *run) remediate(ctx context.Context) {
 
 // finish sets status-derived fields and closes the journal.
 func (r *run) finish() {
+	if r.res.Status == "" && r.env.DryRun {
+		r.res.Status = schema.ResultPending // nothing applied: the plan is still to do
+		for _, s := range r.res.Steps {
+			if s.Status == schema.StepFailed {
+				r.res.Status = schema.ResultError
+			}
+		}
+	}
 	if r.res.Status == "" {
 		r.res.Status = schema.ResultVerified
 		for _, s := range r.res.Steps {
@@ -192,6 +208,9 @@ func (r *run) finish() {
 
 func resultSummary(res *schema.Result) string {
 	s := strings.ToUpper(string(res.Status))
+	if res.DryRun {
+		s = "DRY RUN, NOTHING CHANGED: " + s
+	}
 	if res.Refusal != nil {
 		s += ": " + res.Refusal.Message
 	} else {

@@ -13,6 +13,7 @@ import (
 	"entra8344/fixtures"
 	"entra8344/internal/adsync"
 	"entra8344/internal/ldap"
+	"entra8344/internal/ntsd"
 	"entra8344/internal/replay"
 	"entra8344/remediate"
 	"entra8344/schema"
@@ -62,13 +63,20 @@ func (w *world) approve() (*schema.Verdict, string) {
 	return v, tok
 }
 
-func (w *world) remediate(token string) *schema.Result {
+type remediateEnv = remediate.Env
+
+func (w *world) remediate(token string) *schema.Result { return w.remediateWith(token, nil) }
+
+func (w *world) remediateWith(token string, edit func(*remediate.Env)) *schema.Result {
 	runner := w.sc.Runner()
 	env := remediate.Env{Detect: w.detectEnv(), Options: detect.DefaultOptions(), Token: token, StateDir: w.stateDir,
 		Key: func() ([]byte, string, error) { return w.key, "replay", nil }}
 	env.Detect.Runner = runner
 	env.Sync = func(ctx context.Context) error {
 		return adsync.StartDeltaSync(ctx, runner, adsync.CollectOptions{PowerShell: w.sc.Facts.PowerShellPath}, 1, nil)
+	}
+	if edit != nil {
+		edit(&env)
 	}
 	res := remediate.Run(context.Background(), env)
 	doc, err := schema.Marshal(res)
@@ -259,15 +267,37 @@ func TestRemediateFaults(t *testing.T) {
 }
 
 func (w *world) failModify(f func(dn string) error) {
-	d, _ := w.dir.Dialer(w.sc.Name)
-	d.(interface {
-		SetFail(func(op, dn string) error)
-	}).SetFail(func(op, dn string) error {
+	w.failOn(func(op, dn string) error {
 		if op == "modify" {
 			return f(dn)
 		}
 		return nil
 	})
+}
+
+func (w *world) failOn(f func(op, dn string) error) {
+	d, _ := w.dir.Dialer(w.sc.Name)
+	d.(interface {
+		SetFail(func(op, dn string) error)
+	}).SetFail(f)
+}
+
+// editHolder is another administrator changing AdminSDHolder's DACL: it
+// adds a harmless read ACE for Everyone.
+func (w *world) editHolder() {
+	raw := w.holder()
+	sd, err := ntsd.Parse(raw)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	sd.DACL.Insert(ntsd.ACE{Type: ntsd.AccessAllowed, Mask: ntsd.RightReadControl, SID: ntsd.Everyone})
+	d, _ := w.dir.Dialer(w.sc.Name)
+	c, _ := d.Dial(context.Background(), "")
+	if err := c.Modify(context.Background(), "CN=AdminSDHolder,CN=System,DC=contoso,DC=com",
+		[]ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},
+		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)}); err != nil {
+		w.t.Fatal(err)
+	}
 }
 
 // TestConcurrentRemediate: two runs at once never add the ACE twice: one

@@ -40,6 +40,7 @@ type Result struct {
 	SchemaVersion string       `json:"schema_version"`
 	Tool          Tool         `json:"tool"`
 	Command       string       `json:"command"` // remediate, revert
+	DryRun        bool         `json:"dry_run"`
 	GeneratedAt   string       `json:"generated_at"`
 	Status        ResultStatus `json:"status"`
 	ExitCode      int          `json:"exit_code"`
