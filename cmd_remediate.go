@@ -75,7 +75,7 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 				return err
 			}
 			return adsync.StartDeltaSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
-				ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: 2 * time.Minute}, 5, sleepCtx)
+				ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: 2 * time.Minute}, 5, remediate.Sleep)
 		}
 	}
 	logger, closeLog := log.New(io.Discard, "", 0), func() {}
@@ -102,17 +102,6 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 	return exitError{res.ExitCode}
 }
 
-// sleepCtx sleeps d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 // RevertCmd removes exactly the ACEs a remediation added.
 type RevertCmd struct {

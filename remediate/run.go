@@ -63,7 +63,7 @@ func Run(ctx context.Context, env Env) *schema.Result {
 		r.now = time.Now
 	}
 	if r.env.Sleep == nil {
-		r.env.Sleep = sleep
+		r.env.Sleep = Sleep
 	}
 	r.res.GeneratedAt = r.now().UTC().Format(time.RFC3339)
 	r.remediate(ctx)
@@ -81,7 +81,8 @@ func newResult(command string, env Env) *schema.Result {
 	return res
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d or until ctx ends.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
