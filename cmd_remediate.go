@@ -102,7 +102,6 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 	return exitError{res.ExitCode}
 }
 
-
 // RevertCmd removes exactly the ACEs a remediation added.
 type RevertCmd struct {
 	Journal  string `help:"The id of the remediate journal to undo (the result's journal.id)." required:""`
