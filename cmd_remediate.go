@@ -104,13 +104,14 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 
 // RevertCmd removes exactly the ACEs a remediation added.
 type RevertCmd struct {
-	Journal  string `help:"The id of the remediate journal to undo (the result's journal.id)." required:""`
-	Replay   string `help:"Revert inside a replayed scenario's directory (tests and demos)." placeholder:"DIR|NAME"`
-	StateDir string `help:"Folder of the lock and the journals (default: the state directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	Journal      string `help:"The id of the remediate journal to undo (the result's journal.id)." required:""`
+	RestoreExact bool   `help:"Write the journal's backed-up DACL back byte for byte (undoes every change made since, shown in the result) instead of removing only the ACE it added."`
+	Replay       string `help:"Revert inside a replayed scenario's directory (tests and demos)." placeholder:"DIR|NAME"`
+	StateDir     string `help:"Folder of the lock and the journals (default: the state directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
 }
 
 func (c *RevertCmd) Run(stdio *IO) error {
-	env := remediate.RevertEnv{Journal: c.Journal, Version: version}
+	env := remediate.RevertEnv{Journal: c.Journal, Version: version, RestoreExact: c.RestoreExact}
 	var dialer ldap.Dialer
 	if c.Replay != "" {
 		sc, err := loadScenario(c.Replay)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"entra8344/internal/ldap"
@@ -20,6 +21,10 @@ type RevertEnv struct {
 	Now      func() time.Time
 	Version  string
 	Replay   string
+	// RestoreExact writes the journal's backed-up DACL bytes back instead of
+	// removing the one ACE: every change made since is undone too, and the
+	// result shows the difference.
+	RestoreExact bool
 }
 
 // Revert removes exactly the ACEs a remediate journal added: each one, byte
@@ -68,8 +73,18 @@ func (r *run) revert(ctx context.Context, env RevertEnv) {
 	r.journal = j
 	r.res.Journal = &schema.JournalRef{ID: j.ID, Path: j.Path()}
 	n := 0
+	if env.RestoreExact {
+		for _, e := range src.Steps {
+			if e.Name == "backup" && e.State == "done" && e.Backup != nil {
+				n++
+				if !r.restoreExact(ctx, env, e) {
+					return
+				}
+			}
+		}
+	}
 	for _, e := range src.Steps {
-		if e.Name != "write" || e.State != "done" {
+		if env.RestoreExact || e.Name != "write" || e.State != "done" {
 			continue
 		}
 		n++
@@ -145,4 +160,90 @@ func indexBytes(l *ntsd.ACL, raw []byte) int {
 		}
 	}
 	return -1
+}
+
+// restoreExact writes a backed-up DACL back byte for byte, after reading
+// the current one to show what that undoes.
+func (r *run) restoreExact(ctx context.Context, env RevertEnv, e JournalEntry) bool {
+	b := e.Backup
+	s := schema.ResultStep{Name: "restore", Change: e.Change, Server: b.Server, DN: b.DN}
+	fail := func(msg string, i int) bool {
+		s.Status, s.Message = schema.StepFailed, msg
+		r.step(s)
+		r.journal.End(i, "failed", msg, nil)
+		return false
+	}
+	backup, err := hex.DecodeString(b.SDHex)
+	if err != nil {
+		return fail("the journal's backup bytes are damaged: nothing written", -1)
+	}
+	want, err := ntsd.Parse(backup)
+	if err != nil {
+		return fail("the journal's backup does not parse: nothing written", -1)
+	}
+	conn, err := env.Dial(ctx, b.Server)
+	if err != nil {
+		return fail(fmt.Sprintf("connect to %s: %v: nothing written", b.Server, err), -1)
+	}
+	defer conn.Close()
+	i, _ := r.journal.Begin(JournalEntry{Name: "restore", Change: e.Change, Server: b.Server, DN: b.DN})
+	cur, raw, usn, err := readSD(ctx, conn, b.DN)
+	if err != nil {
+		return fail(err.Error()+": nothing written", i)
+	}
+	r.journal.Steps[i].Backup = &Backup{DN: b.DN, Server: conn.Server(), SDHex: hex.EncodeToString(raw), SDDL: cur.SDDL(nil), USNChanged: usn}
+	s.Evidence.Before, s.Evidence.After = cur.SDDL(nil), want.SDDL(nil)
+	gone, back := aceDiff(cur, want)
+	if bytes.Equal(raw, backup) {
+		s.Status, s.Message = schema.StepSkipped, "the DACL already equals the backup"
+		r.journal.End(i, "skipped", s.Message, nil)
+		r.step(s)
+		return true
+	}
+	err = conn.Modify(ctx, b.DN, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{backup}}},
+		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})
+	if err != nil {
+		return fail(fmt.Sprintf("%v: the DACL is unchanged", err), i)
+	}
+	after, _, _, err := readSD(ctx, conn, b.DN)
+	if err != nil {
+		return fail("the restore was accepted but could not be read back: "+err.Error(), i)
+	}
+	if g, k := aceDiff(after, want); len(g)+len(k) != 0 {
+		return fail("the restore was accepted but the DACL read back differs from the backup", i)
+	}
+	s.Status = schema.StepDone
+	s.Message = fmt.Sprintf("restored the backup of %s: removed %d ACEs added since (%s), put back %d (%s)", r.journal.ID,
+		len(gone), strings.Join(gone, " "), len(back), strings.Join(back, " "))
+	r.journal.End(i, "done", s.Message, nil)
+	r.step(s)
+	return true
+}
+
+// aceDiff lists, in SDDL, the ACEs of cur missing from want and those of
+// want missing from cur (as multisets: a DC may re-sort).
+func aceDiff(cur, want *ntsd.SecurityDescriptor) (onlyCur, onlyWant []string) {
+	count := map[string]int{}
+	for _, a := range want.DACL.ACEs {
+		count[string(a.Bytes())]++
+	}
+	for _, a := range cur.DACL.ACEs {
+		if count[string(a.Bytes())] > 0 {
+			count[string(a.Bytes())]--
+			continue
+		}
+		onlyCur = append(onlyCur, a.SDDL(nil))
+	}
+	seen := map[string]int{}
+	for _, a := range cur.DACL.ACEs {
+		seen[string(a.Bytes())]++
+	}
+	for _, a := range want.DACL.ACEs {
+		if seen[string(a.Bytes())] > 0 {
+			seen[string(a.Bytes())]--
+			continue
+		}
+		onlyWant = append(onlyWant, a.SDDL(nil))
+	}
+	return onlyCur, onlyWant
 }

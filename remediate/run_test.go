@@ -325,3 +325,52 @@ func TestConcurrentRemediate(t *testing.T) {
 		t.Errorf("%d runs applied; AdminSDHolder grew by %d bytes (want exactly one 56-byte ACE)", applied, len(w.holder())-before)
 	}
 }
+
+// TestRevertOnlyOursOrRestoreExact: another administrator adds an ACE after
+// the remediation. revert removes exactly ours and keeps theirs;
+// --restore-exact writes the backup back, undoing both, and says so.
+func TestRevertOnlyOursOrRestoreExact(t *testing.T) {
+	for _, exact := range []bool{false, true} {
+		w := newWorld(t, "keycredlink-admin", true)
+		before := w.holder()
+		_, tok := w.approve()
+		res := w.remediate(tok)
+		if res.Status != schema.ResultVerified {
+			t.Fatalf("remediate: %s", res.Summary)
+		}
+		w.editHolder()
+		edited, _ := ntsd.Parse(w.holder())
+		d, _ := w.dir.Dialer(w.sc.Name)
+		rev := remediate.Revert(context.Background(), remediate.RevertEnv{StateDir: w.stateDir, Journal: res.Journal.ID, RestoreExact: exact,
+			Dial: func(ctx context.Context, s string) (ldap.Conn, error) { return d.Dial(ctx, s) }})
+		doc, _ := schema.Marshal(rev)
+		if err := schema.Validate("result", doc); err != nil {
+			t.Fatal(err)
+		}
+		if rev.Status != schema.ResultVerified {
+			t.Fatalf("exact=%v: %s", exact, rev.Summary)
+		}
+		now, _ := ntsd.Parse(w.holder())
+		theirs := ntsd.ACE{Type: ntsd.AccessAllowed, Mask: ntsd.RightReadControl, SID: ntsd.Everyone}
+		if exact {
+			if !bytes.Equal(w.holder(), before) || !strings.Contains(rev.Steps[len(rev.Steps)-1].Message, "removed 2 ACEs") {
+				t.Errorf("restore-exact: DACL equal to backup %v, message %q", bytes.Equal(w.holder(), before), rev.Steps[len(rev.Steps)-1].Message)
+			}
+		} else if now.DACL.Index(theirs) < 0 || len(now.DACL.ACEs) != len(edited.DACL.ACEs)-1 {
+			t.Errorf("revert removed more or less than our one ACE: %d ACEs, had %d", len(now.DACL.ACEs), len(edited.DACL.ACEs))
+		}
+	}
+}
+
+// TestSyncBusyIsPending: the grant is verified, but the engine stays busy:
+// the result is pending (exit 1), not an error, and says what to do.
+func TestSyncBusyIsPending(t *testing.T) {
+	w := newWorld(t, "keycredlink-admin", true)
+	_, tok := w.approve()
+	res := w.remediateWith(tok, func(e *remediate.Env) {
+		e.Sync = func(context.Context) error { return adsync.ErrSyncBusy }
+	})
+	if res.Status != schema.ResultPending || res.ExitCode != 1 || stepStatus(res, "verify") != schema.StepDone || stepStatus(res, "sync") != schema.StepPending {
+		t.Fatalf("%s: %s", res.Status, res.Summary)
+	}
+}

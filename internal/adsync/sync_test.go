@@ -1,0 +1,80 @@
+package adsync
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"entra8344/internal/winhost"
+)
+
+// syncRunner answers the sync script with the outputs in order.
+type syncRunner struct {
+	outs  []string
+	calls int
+}
+
+func (r *syncRunner) Run(_ context.Context, c winhost.Command) (winhost.Result, error) {
+	if string(c.Stdin) != string(SyncScript) {
+		return winhost.Result{}, errors.New("not the sync script")
+	}
+	out := r.outs[min(r.calls, len(r.outs)-1)]
+	r.calls++
+	return winhost.Result{Stdout: []byte(out)}, nil
+}
+
+func TestStartDeltaSync(t *testing.T) {
+	busy := `{"started":false,"busy":true,"error":"Sync is already running. Cannot start a new run till this one completes."}`
+	ok := "\ufeff" + `{"started":true,"busy":false,"error":"","result":"Success"}`
+	for _, tc := range []struct {
+		name   string
+		outs   []string
+		tries  int
+		calls  int
+		sleeps []time.Duration
+		err    string
+	}{
+		{"accepted", []string{ok}, 5, 1, nil, ""},
+		{"busy then accepted, backing off", []string{busy, busy, ok}, 5, 3, []time.Duration{15 * time.Second, 30 * time.Second}, ""},
+		{"busy every time", []string{busy}, 3, 3, []time.Duration{15 * time.Second, 30 * time.Second}, "busy"},
+		{"other error", []string{`{"started":false,"busy":false,"error":"The term 'Start-ADSyncSyncCycle' is not recognized"}`}, 5, 1, nil, "not recognized"},
+		{"garbage", []string{"Import-Module : access denied"}, 5, 1, nil, "unexpected output"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &syncRunner{outs: tc.outs}
+			var slept []time.Duration
+			err := StartDeltaSync(context.Background(), r, CollectOptions{PowerShell: `C:\ps.exe`}, tc.tries,
+				func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil })
+			if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+				t.Fatalf("err %v, want %q", err, tc.err)
+			}
+			if tc.err == "busy" && !errors.Is(err, ErrSyncBusy) {
+				t.Errorf("a busy engine must be ErrSyncBusy: %v", err)
+			}
+			if r.calls != tc.calls || len(slept) != len(tc.sleeps) {
+				t.Fatalf("%d runs, slept %v", r.calls, slept)
+			}
+			for i := range slept {
+				if slept[i] != tc.sleeps[i] {
+					t.Errorf("backoff %v, want %v", slept, tc.sleeps)
+				}
+			}
+		})
+	}
+}
+
+func TestSyncScriptRules(t *testing.T) {
+	for i, b := range SyncScript {
+		if b >= 0x80 {
+			t.Fatalf("sync.ps1 byte %d is not ASCII", i)
+		}
+	}
+	lower := strings.ToLower(string(SyncScript))
+	for _, banned := range []string{"add-type", "new-object", "[adsi", "::new(", "-encodedcommand"} {
+		if strings.Contains(lower, banned) {
+			t.Errorf("sync.ps1 uses %q (not CLM-safe)", banned)
+		}
+	}
+}
