@@ -35,6 +35,16 @@ step "gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted"; exit 1; fi
 
+# Every .ps1 (rmm-templates, the embedded collector, doctor) parsed with
+# tree-sitter-powershell (WASM, Debian's nodejs); ERROR or MISSING nodes fail.
+step "PowerShell syntax (tree-sitter-powershell, rmm-templates/lint)"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	apt-get install -y -qq -o DPkg::Lock::Timeout=300 nodejs npm >/dev/null ||
+		{ apt-get update -qq && apt-get install -y -qq -o DPkg::Lock::Timeout=300 nodejs npm >/dev/null; }
+fi
+(cd rmm-templates/lint && npm ci --ignore-scripts --no-audit --no-fund --prefer-offline --loglevel=error >/dev/null)
+node rmm-templates/lint/lint.cjs
+
 step "cross-build windows/amd64 and windows/arm64 (CGO_ENABLED=0)"
 for arch in amd64 arm64; do
 	GOOS=windows GOARCH=$arch CGO_ENABLED=0 go build -trimpath -o "$out/entra8344-$arch.exe" .
