@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/hex"
 	"fmt"
+	"strings"
 	"time"
 
 	"entra8344/detect"
@@ -29,20 +30,36 @@ func approvalKey(replayName string, hostKey func() ([]byte, error)) keyFunc {
 	}
 }
 
-// approve puts the approval token in the verdict when the plan has changes
-// this host may carry out. Without a key there is no token, and so no
-// "remediable" promise: the status falls back to export_errors.
+// approve puts the approval tokens in the verdict: for the plan when this
+// host may carry it out, or (MSP-wide key only) for the DC the plan names
+// when it may not; and for the cleanup, apart. Without a key there is no
+// token, and so no "remediable" promise: the status falls back to
+// export_errors.
 func approve(v *schema.Verdict, now time.Time, expiry time.Duration, key keyFunc) {
-	p := v.Directory.Plan
-	if v.Status != schema.StatusRemediable || !v.Directory.Performed || len(p.Changes) == 0 || !p.RemediableHere {
+	if !v.Directory.Performed {
 		return
 	}
-	k, source, err := key()
-	var tok string
-	d := remediate.Digest(p)
-	if err == nil {
-		tok, err = remediate.Issue(k, d, remediate.HostID(v.Host.Computer, v.Host.DNSDomain), now.Add(expiry))
+	host := remediate.HostID(v.Host.Computer, v.Host.DNSDomain)
+	if c := v.Directory.Cleanup; len(c.Changes) > 0 && c.RemediableHere {
+		a, err := issue(c, remediate.ScopeHost, host, "", now, expiry, key)
+		if err != nil {
+			v.Warnings = append(v.Warnings, schema.Notice{Code: "approval-unavailable",
+				Message: fmt.Sprintf("no approval token could be issued for the cleanup: %v", err)})
+		}
+		v.CleanupApproval = a
 	}
+	p := v.Directory.Plan
+	if len(p.Changes) == 0 {
+		return
+	}
+	if !p.RemediableHere {
+		v.Approval = approveForDC(v, now, expiry, key)
+		return
+	}
+	if v.Status != schema.StatusRemediable {
+		return
+	}
+	a, err := issue(p, remediate.ScopeHost, host, "", now, expiry, key)
 	if err != nil {
 		v.Warnings = append(v.Warnings, schema.Notice{Code: "approval-unavailable",
 			Message: fmt.Sprintf("no approval token could be issued, so the plan cannot be approved from this verdict: %v", err)})
@@ -50,6 +67,46 @@ func approve(v *schema.Verdict, now time.Time, expiry time.Duration, key keyFunc
 		v.Summary = detect.Summary(v)
 		return
 	}
-	v.Approval = &schema.Approval{Token: tok, ExpiresAt: now.Add(expiry).UTC().Format(time.RFC3339),
-		Scope: "host", PlanDigest: hex.EncodeToString(d[:]), KeySource: source}
+	v.Approval = a
+}
+
+// approveForDC: a plan this host may not carry out can be approved for the
+// DC every change names, under the MSP-wide key only (that DC does not
+// have this host's key), with the plan's parameters for that DC to
+// re-derive it. The status is unchanged: a person runs it there.
+func approveForDC(v *schema.Verdict, now time.Time, expiry time.Duration, key keyFunc) *schema.Approval {
+	server := ""
+	for _, c := range v.Directory.Plan.Changes {
+		if server != "" && !strings.EqualFold(c.Server, server) || c.Server == "" {
+			return nil // changes for several DCs (several domains): approve on each
+		}
+		server = c.Server
+	}
+	if _, source, err := key(); err != nil || source != "msp" {
+		return nil
+	}
+	params, err := remediate.PlanParams(v)
+	if err != nil {
+		v.Warnings = append(v.Warnings, schema.Notice{Code: "approval-unavailable", Message: "the plan cannot be approved for " + server + ": " + err.Error()})
+		return nil
+	}
+	a, err := issue(v.Directory.Plan, remediate.ScopeDC, strings.ToLower(server), params, now, expiry, key)
+	if err != nil {
+		v.Warnings = append(v.Warnings, schema.Notice{Code: "approval-unavailable", Message: "the plan cannot be approved for " + server + ": " + err.Error()})
+	}
+	return a
+}
+
+func issue(p schema.Plan, scope remediate.Scope, host, params string, now time.Time, expiry time.Duration, key keyFunc) (*schema.Approval, error) {
+	k, source, err := key()
+	if err != nil {
+		return nil, err
+	}
+	d := remediate.Digest(p)
+	tok, err := remediate.IssueScoped(k, scope, d, host, now.Add(expiry))
+	if err != nil {
+		return nil, err
+	}
+	return &schema.Approval{Token: tok, ExpiresAt: now.Add(expiry).UTC().Format(time.RFC3339),
+		Scope: scope.String(), PlanDigest: hex.EncodeToString(d[:]), KeySource: source, RunOn: host, Plan: params}, nil
 }

@@ -22,15 +22,20 @@ import (
 type RemediateCmd struct {
 	Replay    string        `help:"Run on a scenario folder or built-in scenario (demo, ${scenarios}) instead of the live host; the directory is replayed in memory, with the protection task simulated." placeholder:"DIR|NAME"`
 	Token     string        `help:"The approval token from the verdict you approved." env:"ENTRA8344_APPROVAL_TOKEN"`
+	Plan      string        `help:"On the domain controller a member server's verdict names (approval.run_on): that verdict's approval.plan. The plan is re-derived here from it and the token must be the verdict's DC-scope token (MSP-wide key)." env:"ENTRA8344_APPROVAL_PLAN" placeholder:"PARAMS"`
 	Wait      time.Duration `help:"How long to wait for the protection task to reach the objects." default:"10m"`
 	DryRun    bool          `help:"Show the steps and each DACL before and after (SDDL); change nothing."`
 	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: a folder under the temp directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
 	Output    string        `help:"Also write the JSON result to this file (atomically)." placeholder:"FILE" type:"path"`
 	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long." default:"2m"`
+
+	// The export step (remediate/export.go); replays simulate the export.
+	WaitExport time.Duration `name:"wait-export" help:"After the delta sync, wait up to this long for each AD connector's next export run and read csexport (/f:e) again to confirm the planned objects no longer fail with 8344 (0: do not wait; the result then stops at the sync)." default:"0" placeholder:"DURATION"`
 }
 
 func (c *RemediateCmd) Run(stdio *IO) error {
-	env := remediate.Env{Token: c.Token, Wait: c.Wait, PollEvery: 15 * time.Second, StateDir: c.StateDir, DryRun: c.DryRun}
+	env := remediate.Env{Token: c.Token, Wait: c.Wait, PollEvery: 15 * time.Second, StateDir: c.StateDir, DryRun: c.DryRun, PlanParams: c.Plan}
+	env.WaitExport, env.PollExport = c.WaitExport, 30*time.Second
 	env.Options = detect.DefaultOptions()
 	env.Options.Version, env.Options.DirectoryTimeout = version, c.Directory
 	if c.Replay != "" {
@@ -41,10 +46,17 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 		if !sc.HasDirectory() {
 			return fmt.Errorf("--replay %s: the scenario has no directory snapshot, so there is nothing to remediate", c.Replay)
 		}
+		if c.Plan != "" {
+			// The DC path: replay as the PDC emulator the member server named.
+			if _, err := sc.AsDomainController(context.Background()); err != nil {
+				return fmt.Errorf("--replay %s --plan: %w", c.Replay, err)
+			}
+		}
 		dir := sc.Directory()
 		dir.SimulateProtectionTask()
-		runner := sc.Runner()
+		runner := sc.Runner().SimulateExport(dir)
 		env.Detect = detect.Env{Prober: sc.Prober(), Runner: runner, Replay: sc.Name, Directory: dir, Now: func() time.Time { return sc.Now }}
+		env.PollExport = 100 * time.Millisecond // the simulated export is there as soon as the sync is
 		env.Key = approvalKey(sc.Name, hostApprovalKey)
 		env.Wait = 0 // the simulated task has run when the trigger returns: one check tells
 		if env.StateDir == "" {

@@ -28,18 +28,9 @@ func Classify(kind adsync.ConnectorKind, e adsync.ExportError) schema.FindingKin
 }
 
 // IsPermission8344 matches AD's "insufficient access rights" in every form
-// it is written: 8344 / 0x2098 (ERROR_DS_INSUFF_ACCESS_RIGHTS), LDAP result
-// 50, the permission-issue error type, and the server text (problem 4003,
-// INSUFF_ACCESS_RIGHTS, 00002098:). The DSID varies by DC build, so it is
-// never matched.
-func IsPermission8344(e adsync.ExportError) bool {
-	if e.Code == 8344 || e.Code == 50 || strings.EqualFold(e.ErrorType, "permission-issue") {
-		return true
-	}
-	d := strings.ToUpper(e.ServerErrorDetail + " " + e.ErrorLiteral + " " + e.ErrorName)
-	return strings.Contains(d, "INSUFF_ACCESS_RIGHTS") || strings.Contains(d, "PROBLEM 4003") ||
-		strings.HasPrefix(strings.TrimSpace(e.ServerErrorDetail), "00002098")
-}
+// it is written (see adsync.ExportError.InsufficientAccess, which the
+// replayed export shares).
+func IsPermission8344(e adsync.ExportError) bool { return e.InsufficientAccess() }
 
 // cloudConflicts are the Entra ID export errors where another object holds
 // the value: a data collision a person resolves, never a permission grant.

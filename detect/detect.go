@@ -324,5 +324,6 @@ func emptyDirectory() schema.Directory {
 		Attributes:        []schema.AttributeInfo{},
 		Diagnoses:         []schema.Diagnosis{},
 		Plan:              schema.Plan{Changes: []schema.Change{}, Manual: []string{}, RiskNotes: []schema.RiskNote{}},
+		Cleanup:           schema.Plan{Changes: []schema.Change{}, Manual: []string{}, RiskNotes: []schema.RiskNote{}},
 	}
 }

@@ -227,7 +227,6 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 	if d != nil {
 		dsid = &d.SID
 	}
-	sids := acct.SIDs()
 	ev.AdminCount = o.AdminCount
 	ev.DACLProtected = o.SD.DACLProtected()
 	var holder *ad.AdminSDHolder
@@ -243,7 +242,7 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 		}
 		ev.ProtectedBy = &by
 	}
-	q := ntsd.WriteCheck{SIDs: sids, Attribute: a.SchemaIDGUID, PropertySet: a.PropertySet, Class: s.ClassOf(o)}
+	q := s.WriteCheck(acct, o, a)
 	dec := ntsd.CheckWriteProperty(o.SD, q)
 	ev.Decision = dec.Reason
 	if n := len(dec.Unevaluated); n > 0 {

@@ -89,7 +89,9 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 		r.warn("directory-objects-capped", fmt.Sprintf("%d permission-8344 objects beyond the first %d were not evaluated against the directory", agg.dropped, maxFailing), "")
 	}
 	diags, kinds := Diagnose(forests)
-	plan := BuildPlan(diags, HostRole{IsDC: r.v.Host.IsDC, IsPDC: r.v.Host.IsPDCEmulator})
+	role := HostRole{IsDC: r.v.Host.IsDC, IsPDC: r.v.Host.IsPDCEmulator}
+	plan := BuildPlan(diags, role)
+	dir.Cleanup = BuildCleanup(diags, role)
 	dir.Performed = true
 	dir.Reason = fmt.Sprintf("read %d of %d AD DS connectors' directories", read, len(forests))
 	fillDirectory(dir, forests, diags, plan)

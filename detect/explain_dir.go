@@ -64,7 +64,7 @@ func describe(g *diagnosis) {
 	case schema.DiagStaleConnectorACE:
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("AdminSDHolder of %s holds an ACE for a connector account that this server does not use: %s. The protection task stamps it onto every protected account.", d.Domain, d.Explanation)
-		d.NextStep = "If no other Entra Connect server (staging server included) uses that account, remove its ACE from AdminSDHolder (line below) and, once nothing uses it, disable the account."
+		d.NextStep = "If no other Entra Connect server (staging server included) uses that account, remove its ACE from AdminSDHolder (directory.cleanup: approve cleanup_approval's token, or the line below) and, once nothing uses it, disable the account."
 		if p := g.stale; p != nil && p.Found {
 			dom := ""
 			if g.dom != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -21,6 +22,9 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 		if c.Action == schema.ActionAddACE && !r.grant(ctx, v, c) {
 			return
 		}
+		if c.Action == schema.ActionRemoveACE && !r.removeStale(ctx, v, c) {
+			return
+		}
 	}
 	for _, c := range v.Directory.Plan.Changes {
 		if c.Action != schema.ActionRunProtectTask {
@@ -34,10 +38,13 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 	}
 	if r.env.DryRun {
 		r.step(schema.ResultStep{Name: "sync", Status: schema.StepSkipped, Message: "dry run: a delta sync cycle would be started"})
+		r.waitExport(ctx, v, time.Time{})
 		return
 	}
 	r.wait(ctx, v)
+	syncStarted := time.Now() // real time, like the engine's run history
 	r.sync(ctx)
+	r.waitExport(ctx, v, syncStarted)
 }
 
 // dial connects to server through the directory source of the connector
@@ -95,8 +102,47 @@ func aceOf(c schema.Change) (ntsd.ACE, ntsd.SID, ntsd.GUID, error) {
 	return ntsd.NewObjectAllow(ntsd.RightWriteProperty, g, sid), sid, g, nil
 }
 
+// daclEdit is one change to AdminSDHolder's DACL, carried out by edit: a
+// grant inserts its ACE, a cleanup removes one.
+type daclEdit struct {
+	name string // the result and journal step of the write: write or remove
+	// resolve finds the ACE in the backed-up descriptor; done says the DACL
+	// is already as wanted (why), and nothing is written.
+	resolve func(sd *ntsd.SecurityDescriptor) (ace ntsd.ACE, done string, err error)
+	apply   func(dacl *ntsd.ACL, ace ntsd.ACE) error
+	// holds checks the wanted state in the DACL as read back.
+	holds func(dacl *ntsd.ACL, ace ntsd.ACE) bool
+}
+
 // grant adds one ACE to AdminSDHolder; false stops the run.
 func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) bool {
+	ace, sid, guid, err := aceOf(c)
+	if err != nil {
+		r.step(schema.ResultStep{Name: "backup", Status: schema.StepFailed, Change: c.ID, Server: c.Server, DN: c.TargetDN, Message: err.Error() + ": nothing written"})
+		return false
+	}
+	return r.edit(ctx, v, c, daclEdit{
+		name: "write",
+		resolve: func(sd *ntsd.SecurityDescriptor) (ntsd.ACE, string, error) {
+			if dec := ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{sid}, Attribute: guid}); dec.Allowed {
+				return ace, "AdminSDHolder already grants it: " + dec.Reason, nil
+			}
+			return ace, "", nil
+		},
+		apply: func(dacl *ntsd.ACL, a ntsd.ACE) error {
+			if dacl.Insert(a) < 0 {
+				return errors.New("the DACL would exceed its maximum size")
+			}
+			return nil
+		},
+		// Compared as a set: a DC may re-sort the DACL.
+		holds: func(dacl *ntsd.ACL, a ntsd.ACE) bool { return dacl.Index(a) >= 0 },
+	})
+}
+
+// edit backs up the DACL, re-reads and compares it, writes one edit, and
+// reads it back; false stops the run.
+func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e daclEdit) bool {
 	base := schema.ResultStep{Change: c.ID, Server: c.Server, DN: c.TargetDN}
 	fail := func(name, msg string, i int) bool {
 		s := base
@@ -106,10 +152,6 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 			r.journal.End(i, "failed", msg, nil)
 		}
 		return false
-	}
-	ace, sid, guid, err := aceOf(c)
-	if err != nil {
-		return fail("backup", err.Error()+": nothing written", -1)
 	}
 	conn, err := r.dial(ctx, v, c.ID, c.Server)
 	if err != nil {
@@ -123,17 +165,27 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 		return fail("backup", err.Error()+": nothing written", i)
 	}
 	before := sd.SDDL(nil)
-	r.journal.End(i, "done", "", func(e *JournalEntry) {
-		e.Backup = &Backup{DN: c.TargetDN, Server: conn.Server(), SDHex: hex.EncodeToString(raw), SDDL: before, USNChanged: usn}
+	r.journal.End(i, "done", "", func(je *JournalEntry) {
+		je.Backup = &Backup{DN: c.TargetDN, Server: conn.Server(), SDHex: hex.EncodeToString(raw), SDDL: before, USNChanged: usn}
 	})
 	s := base
 	s.Name, s.Status, s.Evidence.Before = "backup", schema.StepDone, before
 	r.step(s)
 
+	if sd.DACL == nil {
+		return fail(e.name, "AdminSDHolder has no DACL: nothing written", -1)
+	}
+	ace, done, err := e.resolve(sd)
+	if err != nil {
+		return fail(e.name, err.Error()+": nothing written", -1)
+	}
 	aceSDDL := ace.SDDL(nil)
-	if dec := ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{sid}, Attribute: guid}); dec.Allowed {
+	if ace.SID.IsZero() {
+		aceSDDL = c.ACE // a removal whose ACE is gone already
+	}
+	if done != "" {
 		s := base
-		s.Name, s.Status, s.Message, s.Evidence.ACE = "write", schema.StepAlreadyPresent, "AdminSDHolder already grants it: "+dec.Reason, aceSDDL
+		s.Name, s.Status, s.Message, s.Evidence.ACE = e.name, schema.StepAlreadyPresent, done, aceSDDL
 		r.step(s)
 		return true
 	}
@@ -148,29 +200,26 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 	}
 	r.journal.End(i, "done", "", nil)
 
-	if sd.DACL == nil {
-		return fail("write", "AdminSDHolder has no DACL to add to: nothing written", -1)
-	}
-	if sd.DACL.Insert(ace) < 0 {
-		return fail("write", "the DACL would exceed its maximum size: nothing written", -1)
+	if err := e.apply(sd.DACL, ace); err != nil {
+		return fail(e.name, err.Error()+": nothing written", -1)
 	}
 	if r.env.DryRun {
 		s := base
-		s.Name, s.Status, s.Message = "write", schema.StepSkipped, "dry run: this ACE would be inserted; nothing written"
+		s.Name, s.Status, s.Message = e.name, schema.StepSkipped, "dry run: this ACE would be "+map[string]string{"write": "inserted", "remove": "removed"}[e.name]+"; nothing written"
 		s.Evidence.ACE, s.Evidence.Before, s.Evidence.After = aceSDDL, before, sd.SDDL(nil)
 		r.step(s)
 		return true
 	}
-	i, _ = r.journal.Begin(JournalEntry{Name: "write", Change: c.ID, Server: c.Server, DN: c.TargetDN, ACE: aceSDDL, ACEHex: hex.EncodeToString(ace.Bytes())})
+	i, _ = r.journal.Begin(JournalEntry{Name: e.name, Change: c.ID, Server: c.Server, DN: c.TargetDN, ACE: aceSDDL, ACEHex: hex.EncodeToString(ace.Bytes())})
 	err = conn.Modify(ctx, c.TargetDN, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},
 		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})
 	if err != nil {
 		// A failed modify is atomic on the server: the DACL is as backed up.
-		return fail("write", fmt.Sprintf("%v: AdminSDHolder is unchanged (as in the journal's backup)", err), i)
+		return fail(e.name, fmt.Sprintf("%v: AdminSDHolder is unchanged (as in the journal's backup)", err), i)
 	}
 	r.journal.End(i, "done", "", nil)
 	s = base
-	s.Name, s.Status, s.Evidence.ACE = "write", schema.StepDone, aceSDDL
+	s.Name, s.Status, s.Evidence.ACE = e.name, schema.StepDone, aceSDDL
 	r.step(s)
 
 	i, _ = r.journal.Begin(JournalEntry{Name: "verify", Change: c.ID, Server: c.Server, DN: c.TargetDN})
@@ -178,9 +227,8 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 	if err != nil {
 		return fail("verify", "the write was accepted but could not be read back: "+err.Error(), i)
 	}
-	// Compared as a set: a DC may re-sort the DACL.
-	if after.DACL == nil || after.DACL.Index(ace) < 0 {
-		return fail("verify", "the write was accepted but the ACE is not in AdminSDHolder's DACL as read back", i)
+	if after.DACL == nil || !e.holds(after.DACL, ace) {
+		return fail("verify", "the write was accepted but AdminSDHolder's DACL as read back does not show it", i)
 	}
 	r.journal.End(i, "done", "", nil)
 	s = base
@@ -297,6 +345,9 @@ func checksOf(v *schema.Verdict) []check {
 			continue
 		}
 		last := g.Changes[len(g.Changes)-1]
+		if _, ok := server[last]; !ok {
+			continue // fixed by the other plan (grants vs cleanup)
+		}
 		for _, o := range g.Objects {
 			out = append(out, check{dn: o.DN, server: server[last], change: last, trustee: sid, attr: guid})
 		}
@@ -307,6 +358,11 @@ func checksOf(v *schema.Verdict) []check {
 // sync starts a delta sync so the failing exports are retried now.
 func (r *run) sync(ctx context.Context) {
 	s := schema.ResultStep{Name: "sync"}
+	if r.scope == ScopeDC {
+		s.Status, s.Message = schema.StepSkipped, "this is the domain controller, not the Entra Connect server: the Connect server's next scheduled cycle (every 30 minutes) retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta there"
+		r.step(s)
+		return
+	}
 	if r.env.Sync == nil {
 		s.Status, s.Message = schema.StepSkipped, "no sync engine to ask (run Start-ADSyncSyncCycle -PolicyType Delta)"
 		r.step(s)
@@ -314,7 +370,7 @@ func (r *run) sync(ctx context.Context) {
 	}
 	i, _ := r.journal.Begin(JournalEntry{Name: "sync"})
 	if err := r.env.Sync(ctx); err != nil {
-		s.Status, s.Message = schema.StepPending, fmt.Sprintf("%v: the next scheduled cycle retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta", err)
+		s.Status, s.Message = schema.StepPending, syncPendingMessage(err)
 	} else {
 		s.Status, s.Message = schema.StepDone, "Start-ADSyncSyncCycle -PolicyType Delta accepted"
 	}
@@ -333,17 +389,18 @@ func (r *run) alreadyApplied(ctx context.Context, v *schema.Verdict, prefix stri
 		}
 		var steps []schema.ResultStep
 		for _, e := range j.Steps {
-			if e.Name != "write" || e.State != "done" {
+			// A grant's ACE must still be there, a cleanup's still gone.
+			if (e.Name != "write" && e.Name != "remove") || e.State != "done" {
 				continue
 			}
 			raw, err := hex.DecodeString(e.ACEHex)
 			if err != nil {
 				return false
 			}
-			if !r.acePresent(ctx, v, e, raw) {
+			if r.acePresent(ctx, v, e, raw) != (e.Name == "write") {
 				return false
 			}
-			steps = append(steps, schema.ResultStep{Name: "write", Status: schema.StepAlreadyPresent, Change: e.Change, Server: e.Server, DN: e.DN,
+			steps = append(steps, schema.ResultStep{Name: e.Name, Status: schema.StepAlreadyPresent, Change: e.Change, Server: e.Server, DN: e.DN,
 				Message: "applied by journal " + j.ID + " and still in place", Evidence: schema.Evidence{ACE: e.ACE, ObjectsVerified: []string{}, ObjectsPending: []string{}}})
 		}
 		if len(steps) == 0 {
@@ -376,6 +433,14 @@ func (r *run) acePresent(ctx context.Context, v *schema.Verdict, e JournalEntry,
 
 // anyDial dials server through the first AD connector's directory source.
 func (r *run) anyDial(ctx context.Context, v *schema.Verdict, server string) (ldap.Conn, error) {
+	if v.Sync == nil && len(v.Directory.ConnectorAccounts) > 0 {
+		// The DC path: the connectors are the plan parameters'.
+		d, err := r.env.Detect.Directory.Dialer(v.Directory.ConnectorAccounts[0].Connector)
+		if err != nil {
+			return nil, err
+		}
+		return d.Dial(ctx, server)
+	}
 	if v.Sync != nil {
 		for _, c := range v.Sync.Connectors {
 			if c.Kind == "ad" {

@@ -17,7 +17,8 @@ import (
 const DigestSize = sha256.Size
 
 // Digest is the SHA-256 of the plan's canonical form: the changes only
-// (action, domain SID, target DN, trustee SID, right, attribute GUID), sorted,
+// (action, domain SID, target DN, trustee SID, right, attribute GUID, and for
+// a removal the ACE), sorted,
 // so that the same changes give the same digest whatever the order, the
 // objects, counts, dates or the server named. An empty plan has the digest
 // of the empty string and is never approved.
@@ -30,9 +31,13 @@ func Digest(p schema.Plan) [DigestSize]byte {
 func Canonical(p schema.Plan) string {
 	lines := make([]string, 0, len(p.Changes))
 	for _, c := range p.Changes {
-		lines = append(lines, strings.Join([]string{
-			c.Action, strings.ToUpper(c.DomainSID), normalDN(c.TargetDN), strings.ToUpper(c.TrusteeSID), c.Right, strings.ToLower(c.AttributeGUID),
-		}, "|"))
+		f := []string{c.Action, strings.ToUpper(c.DomainSID), normalDN(c.TargetDN), strings.ToUpper(c.TrusteeSID), c.Right, strings.ToLower(c.AttributeGUID)}
+		if c.Action == schema.ActionRemoveACE {
+			// A removal is bound to the exact ACE (its SDDL renders every byte
+			// that matters: type, flags, mask, object types, trustee).
+			f = append(f, c.ACE)
+		}
+		lines = append(lines, strings.Join(f, "|"))
 	}
 	sort.Strings(lines)
 	// Two equal changes are one change.

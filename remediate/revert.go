@@ -64,6 +64,10 @@ func (r *run) revert(ctx context.Context, env RevertEnv) {
 	defer unlock()
 	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone})
 	r.res.Host, r.res.PlanDigest = src.Host, src.PlanDigest
+	if !env.RestoreExact && removedACEs(src) {
+		r.refuse("cleanup-journal", "journal "+src.ID+" removed stale ACEs rather than adding one: to put them back, revert it with --restore-exact (writes the DACL backed up before the removal)", src.ID)
+		return
+	}
 	j, err := NewJournal(env.StateDir, "revert", src.Host, src.PlanDigest, r.now)
 	if err != nil {
 		r.refuse("journal-unwritable", err.Error()+": nothing was changed", env.StateDir)
@@ -246,4 +250,14 @@ func aceDiff(cur, want *ntsd.SecurityDescriptor) (onlyCur, onlyWant []string) {
 		onlyWant = append(onlyWant, a.SDDL(nil))
 	}
 	return onlyCur, onlyWant
+}
+
+// removedACEs: the journal is a cleanup's (it removed ACEs).
+func removedACEs(j *Journal) bool {
+	for _, e := range j.Steps {
+		if e.Name == "remove" && e.State == "done" {
+			return true
+		}
+	}
+	return false
 }

@@ -23,12 +23,20 @@ type Env struct {
 	// Wait bounds polling the affected objects for the ACE; PollEvery is
 	// the interval (the protection task copies it within seconds of a trigger).
 	Wait, PollEvery time.Duration
+	// WaitExport > 0 adds the export step (export.go): wait up to this long
+	// for each AD connector's next export run, then confirm with csexport;
+	// PollExport is the interval.
+	WaitExport, PollExport time.Duration
 	// Sync starts a delta sync cycle; nil skips it (reported).
 	Sync  func(ctx context.Context) error
 	Sleep func(ctx context.Context, d time.Duration) error
 	// DryRun shows each DACL before and after and the steps, and changes
 	// nothing (no write, no trigger, no sync, no journal).
 	DryRun bool
+	// PlanParams (a member server verdict's approval.plan) makes this the
+	// DC path: the plan is re-derived from them and the token must have
+	// the DC scope.
+	PlanParams string
 }
 
 // Exit codes of remediate (design: 0 verified, 1 applied but pending, 2
@@ -52,6 +60,7 @@ type run struct {
 	res     *schema.Result
 	journal *Journal
 	now     func() time.Time
+	scope   Scope
 }
 
 // Run re-detects, checks the approval against the live plan, and applies
@@ -124,7 +133,11 @@ func (r *run) remediate(ctx context.Context) {
 	defer unlock()
 	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone})
 
-	v := detect.Run(ctx, r.env.Detect, r.env.Options)
+	v, scope := r.detect(ctx)
+	r.scope = scope
+	if v == nil {
+		return
+	}
 	r.res.Host = HostID(v.Host.Computer, v.Host.DNSDomain)
 	if v.Status == schema.StatusError || !v.Directory.Performed {
 		msg := "the fresh detect could not read the situation: " + v.Summary
@@ -138,15 +151,26 @@ func (r *run) remediate(ctx context.Context) {
 	plan := v.Directory.Plan
 	d := Digest(plan)
 	r.res.PlanDigest = hex.EncodeToString(d[:])
-	r.step(schema.ResultStep{Name: "detect", Status: schema.StepDone, Message: fmt.Sprintf("%s; live plan: %d changes", v.Summary, len(plan.Changes))})
+	r.step(schema.ResultStep{Name: "detect", Status: schema.StepDone, Message: fmt.Sprintf("%s; live plan: %d changes, cleanup: %d", v.Summary, len(plan.Changes), len(v.Directory.Cleanup.Changes))})
 
 	key, _, err := r.env.Key()
 	if err != nil {
 		r.refuse("no-key", "the approval key is not available: "+err.Error(), "")
 		return
 	}
-	if claims, err := Verify(key, r.env.Token, d, r.res.Host, r.now()); err != nil {
-		var ref *Refusal
+	claims, err := VerifyScoped(key, scope, r.env.Token, d, r.res.Host, r.now())
+	var ref *Refusal
+	if errors.As(err, &ref) && ref.Code == "plan-changed" && scope == ScopeHost && len(v.Directory.Cleanup.Changes) > 0 {
+		// The approval may be the cleanup's, which has its own digest.
+		cd := Digest(v.Directory.Cleanup)
+		if claims.DigestPrefix == hex.EncodeToString(cd[:digestPrefix]) {
+			claims, err = VerifyScoped(key, scope, r.env.Token, cd, r.res.Host, r.now())
+			plan, d = v.Directory.Cleanup, cd
+			r.res.PlanDigest = hex.EncodeToString(d[:])
+			v.Directory.Plan = plan
+		}
+	}
+	if err != nil {
 		if errors.As(err, &ref) && ref.Code == "plan-changed" && r.alreadyApplied(ctx, v, claims.DigestPrefix) {
 			return
 		}
@@ -159,6 +183,12 @@ func (r *run) remediate(ctx context.Context) {
 		return
 	}
 	r.step(schema.ResultStep{Name: "token", Status: schema.StepDone, Message: "the approval matches the live plan"})
+	if scope == ScopeDC {
+		if err := checkTrustees(v); err != nil {
+			r.refuse("not-a-connector-account", err.Error()+": nothing was changed", "")
+			return
+		}
+	}
 	if !plan.RemediableHere {
 		r.refuse("not-here", "this host cannot carry out the plan: "+plan.RemediableReason, "")
 		return
@@ -175,6 +205,23 @@ func (r *run) remediate(ctx context.Context) {
 	r.journal = j
 	r.res.Journal = &schema.JournalRef{ID: j.ID, Path: j.Path()}
 	r.apply(ctx, v)
+}
+
+// detect re-derives the plan live: on the Connect server from the sync
+// engine (host scope), on a DC from a member server's plan parameters (DC
+// scope). nil: refused already.
+func (r *run) detect(ctx context.Context) (*schema.Verdict, Scope) {
+	if r.env.PlanParams == "" {
+		return detect.Run(ctx, r.env.Detect, r.env.Options), ScopeHost
+	}
+	forests, err := ParsePlanParams(r.env.PlanParams)
+	if err != nil {
+		msg := "the plan parameters (--plan, ENTRA8344_APPROVAL_PLAN) are not valid: " + err.Error() + ": copy approval.plan whole from the member server's verdict"
+		r.step(schema.ResultStep{Name: "detect", Status: schema.StepRefused, Message: msg})
+		r.refuse("plan-malformed", msg, "")
+		return nil, ScopeDC
+	}
+	return detect.RunPlanned(ctx, r.env.Detect, r.env.Options, forests), ScopeDC
 }
 
 // finish sets status-derived fields and closes the journal.
@@ -217,7 +264,7 @@ func resultSummary(res *schema.Result) string {
 	} else {
 		var parts []string
 		for _, st := range res.Steps {
-			if st.Name == "write" || st.Name == "trigger" || st.Name == "wait" || st.Name == "sync" {
+			if st.Name == "write" || st.Name == "trigger" || st.Name == "wait" || st.Name == "sync" || st.Name == "export" {
 				parts = append(parts, st.Name+" "+string(st.Status))
 			}
 		}

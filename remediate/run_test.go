@@ -90,7 +90,12 @@ func (w *world) remediateWith(token string, edit func(*remediate.Env)) *schema.R
 }
 
 // holder reads AdminSDHolder's DACL-only descriptor bytes.
-func (w *world) holder() []byte {
+func (w *world) holder() []byte { return w.readSD(holderDN) }
+
+const holderDN = "CN=AdminSDHolder,CN=System,DC=contoso,DC=com"
+
+// readSD reads dn's DACL-only descriptor bytes.
+func (w *world) readSD(dn string) []byte {
 	d, err := w.dir.Dialer(w.sc.Name)
 	if err != nil {
 		w.t.Fatal(err)
@@ -99,10 +104,10 @@ func (w *world) holder() []byte {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	es, err := c.Search(context.Background(), &ldap.SearchRequest{BaseDN: "CN=AdminSDHolder,CN=System,DC=contoso,DC=com", Scope: ldap.ScopeBase,
+	es, err := c.Search(context.Background(), &ldap.SearchRequest{BaseDN: dn, Scope: ldap.ScopeBase,
 		Filter: "(objectClass=*)", Attributes: []string{"nTSecurityDescriptor"}, Controls: []ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)}})
 	if err != nil || len(es) != 1 {
-		w.t.Fatalf("read AdminSDHolder: %v", err)
+		w.t.Fatalf("read %s: %v", dn, err)
 	}
 	return es[0].Value("nTSecurityDescriptor")
 }
@@ -285,19 +290,9 @@ func (w *world) failOn(f func(op, dn string) error) {
 // editHolder is another administrator changing AdminSDHolder's DACL: it
 // adds a harmless read ACE for Everyone.
 func (w *world) editHolder() {
-	raw := w.holder()
-	sd, err := ntsd.Parse(raw)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	sd.DACL.Insert(ntsd.ACE{Type: ntsd.AccessAllowed, Mask: ntsd.RightReadControl, SID: ntsd.Everyone})
-	d, _ := w.dir.Dialer(w.sc.Name)
-	c, _ := d.Dial(context.Background(), "")
-	if err := c.Modify(context.Background(), "CN=AdminSDHolder,CN=System,DC=contoso,DC=com",
-		[]ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},
-		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)}); err != nil {
-		w.t.Fatal(err)
-	}
+	w.editDACL(holderDN, func(d *ntsd.ACL) {
+		d.Insert(ntsd.ACE{Type: ntsd.AccessAllowed, Mask: ntsd.RightReadControl, SID: ntsd.Everyone})
+	})
 }
 
 // TestConcurrentRemediate: two runs at once never add the ACE twice: one

@@ -41,23 +41,43 @@ type Scope byte
 const (
 	// ScopeHost: only on the host that issued it (its name is bound).
 	ScopeHost Scope = 'h'
+	// ScopeDC: only on the domain controller a member server's verdict
+	// named, with the plan's parameters (remediate --plan), under the
+	// MSP-wide key (the DC does not have the member server's host key).
+	ScopeDC Scope = 'd'
 )
+
+// String is the scope's name in the verdict.
+func (s Scope) String() string {
+	if s == ScopeDC {
+		return "dc"
+	}
+	return "host"
+}
 
 // Refusal is why a token was refused; remediate changes nothing and says it.
 type Refusal struct {
-	Code    string // missing, malformed, bad-mac, expired, other-host, plan-changed
+	Code    string // missing, malformed, bad-mac, wrong-scope, other-host, expired, plan-changed
 	Message string
 }
 
 func (r *Refusal) Error() string { return r.Message }
 
-// Issue makes a token for digest, valid until expires, for host.
+// Issue makes a host-scope token for digest, valid until expires, for host.
 func Issue(key []byte, digest [DigestSize]byte, host string, expires time.Time) (string, error) {
+	return IssueScoped(key, ScopeHost, digest, host, expires)
+}
+
+// IssueScoped makes a token of scope for digest, bound to host.
+func IssueScoped(key []byte, scope Scope, digest [DigestSize]byte, host string, expires time.Time) (string, error) {
 	if len(key) < 16 {
 		return "", errors.New("approval key shorter than 16 bytes")
 	}
+	if scope != ScopeHost && scope != ScopeDC {
+		return "", fmt.Errorf("unknown token scope %q", byte(scope))
+	}
 	b := make([]byte, tokenLen)
-	b[0], b[1] = tokenVersion, byte(ScopeHost)
+	b[0], b[1] = tokenVersion, byte(scope)
 	binary.BigEndian.PutUint32(b[2:6], uint32(expires.Unix()))
 	copy(b[6:10], hostTag(host))
 	copy(b[10:26], digest[:digestPrefix])
@@ -73,9 +93,16 @@ type Claims struct {
 	DigestPrefix string
 }
 
-// Verify checks token against the live plan's digest, this host and now.
-// Every refusal is a *Refusal with a specific code and an actionable message.
+// Verify checks a host-scope token against the live plan's digest, this
+// host and now. Every refusal is a *Refusal with a specific code and an
+// actionable message.
 func Verify(key []byte, token string, live [DigestSize]byte, host string, now time.Time) (Claims, error) {
+	return VerifyScoped(key, ScopeHost, token, live, host, now)
+}
+
+// VerifyScoped is Verify for a token that must have scope want: a host
+// token is never accepted by the DC path, nor a DC token by the host path.
+func VerifyScoped(key []byte, want Scope, token string, live [DigestSize]byte, host string, now time.Time) (Claims, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
 		return Claims{}, &Refusal{"missing", "no approval token: set ENTRA8344_APPROVAL_TOKEN (or --token) to the token of the verdict you approved"}
@@ -85,13 +112,19 @@ func Verify(key []byte, token string, live [DigestSize]byte, host string, now ti
 		return Claims{}, &Refusal{"malformed", "the approval token is not one entra8344 issued (wrong prefix or length): copy it whole from the verdict's approval.token"}
 	}
 	b, err := base64.RawURLEncoding.DecodeString(raw)
-	if err != nil || len(b) != tokenLen || b[0] != tokenVersion || Scope(b[1]) != ScopeHost {
+	if err != nil || len(b) != tokenLen || b[0] != tokenVersion || (Scope(b[1]) != ScopeHost && Scope(b[1]) != ScopeDC) {
 		return Claims{}, &Refusal{"malformed", "the approval token is not one entra8344 issued (bad encoding, version or scope): copy it whole from the verdict's approval.token"}
 	}
 	if !hmac.Equal(b[26:], mac(key, b[:26])) {
 		return Claims{}, &Refusal{"bad-mac", "the approval token's signature does not verify under this host's approval key (altered, or issued under another key)"}
 	}
 	c := Claims{Scope: Scope(b[1]), Expires: time.Unix(int64(binary.BigEndian.Uint32(b[2:6])), 0).UTC(), DigestPrefix: hex.EncodeToString(b[10:26])}
+	if c.Scope != want {
+		if want == ScopeDC {
+			return c, &Refusal{"wrong-scope", "the approval token is for the host that issued it, not for a plan passed with --plan: run remediate there without --plan"}
+		}
+		return c, &Refusal{"wrong-scope", "the approval token is for the domain controller the verdict named (approval.run_on), with the verdict's approval.plan passed as ENTRA8344_APPROVAL_PLAN (or --plan)"}
+	}
 	if !hmac.Equal(b[6:10], hostTag(host)) {
 		return c, &Refusal{"other-host", fmt.Sprintf("the approval token was issued on another host, not %s: approve the verdict of this host", host)}
 	}

@@ -55,7 +55,9 @@ type Directory struct {
 	Attributes        []AttributeInfo    `json:"attributes"`
 	Diagnoses         []Diagnosis        `json:"diagnoses"`
 	Plan              Plan               `json:"plan"`
-	LDAPOperations    int                `json:"ldap_operations"`
+	// Cleanup removes stale connector-account ACEs; it has its own approval.
+	Cleanup        Plan `json:"cleanup"`
+	LDAPOperations int  `json:"ldap_operations"`
 }
 
 // Domain is one AD domain the diagnosis read.
@@ -153,6 +155,9 @@ type Plan struct {
 const (
 	ActionAddACE         = "add-ace"
 	ActionRunProtectTask = "run-protect-task"
+	// ActionRemoveACE removes one ACE of a connector account no longer
+	// configured (directory.cleanup only).
+	ActionRemoveACE = "remove-ace"
 )
 
 // Change is one directory change.

@@ -33,6 +33,9 @@ func TestVerdictSchemaRefuses(t *testing.T) {
 		"unknown action":     {`"changes":[]`, `"changes":[{"id":"C1","action":"grant-all","domain":"","domain_sid":"","target_dn":"","server":"","trustee_sid":"","trustee_name":"","right":"","attribute":"","attribute_guid":"","ace":"","writable_here":false}]`},
 		"token with a slash": {`"approval":null`, `"approval":{"token":"e8a1/x","expires_at":"2025-06-19T15:00:00Z","scope":"host","plan_digest":"` + strings.Repeat("a", 64) + `","key_source":"host"}`},
 		"plan as null":       {`"plan":{"changes":[],"manual":[],"remediable_here":false,"remediable_reason":"","risk_notes":[]}`, `"plan":null`},
+		"cleanup as null":    {`"ldap_operations":0}`, `"cleanup":null,"ldap_operations":0}`},
+		"unknown scope":      {`"approval":null`, `"approval":{"token":"e8a1x","expires_at":"2025-06-19T15:00:00Z","scope":"forest","plan_digest":"` + strings.Repeat("a", 64) + `","key_source":"msp","run_on":"dc01","plan":""}`},
+		"plan with a plus":   {`"approval":null`, `"approval":{"token":"e8a1x","expires_at":"2025-06-19T15:00:00Z","scope":"dc","plan_digest":"` + strings.Repeat("a", 64) + `","key_source":"msp","run_on":"dc01","plan":"a+b"}`},
 		"negative processes": {`"processes_started":0`, `"processes_started":-1`},
 	} {
 		doc := strings.Replace(minimal, edit[0], edit[1], 1)

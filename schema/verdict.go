@@ -36,21 +36,23 @@ const (
 
 // Verdict is what `entra8344 detect` prints.
 type Verdict struct {
-	SchemaVersion string     `json:"schema_version"`
-	Tool          Tool       `json:"tool"`
-	GeneratedAt   string     `json:"generated_at"`
-	Status        Status     `json:"status"`
-	ExitCode      int        `json:"exit_code"`
-	Summary       string     `json:"summary"`
-	Labels        Labels     `json:"labels"`
-	Host          Host       `json:"host"`
-	Sync          *Sync      `json:"sync"`
-	Findings      []Finding  `json:"findings"`
-	Directory     Directory  `json:"directory"`
-	Approval      *Approval  `json:"approval"`
-	Warnings      []Notice   `json:"warnings"`
-	Errors        []Notice   `json:"errors"`
-	Collection    Collection `json:"collection"`
+	SchemaVersion string    `json:"schema_version"`
+	Tool          Tool      `json:"tool"`
+	GeneratedAt   string    `json:"generated_at"`
+	Status        Status    `json:"status"`
+	ExitCode      int       `json:"exit_code"`
+	Summary       string    `json:"summary"`
+	Labels        Labels    `json:"labels"`
+	Host          Host      `json:"host"`
+	Sync          *Sync     `json:"sync"`
+	Findings      []Finding `json:"findings"`
+	Directory     Directory `json:"directory"`
+	Approval      *Approval `json:"approval"`
+	// CleanupApproval approves directory.cleanup apart from the plan.
+	CleanupApproval *Approval  `json:"cleanup_approval"`
+	Warnings        []Notice   `json:"warnings"`
+	Errors          []Notice   `json:"errors"`
+	Collection      Collection `json:"collection"`
 }
 
 type Tool struct {
@@ -212,4 +214,10 @@ type Approval struct {
 	// KeySource: host (this host's key), msp (ENTRA8344_APPROVAL_KEY) or
 	// replay (a replayed scenario's fixed key).
 	KeySource string `json:"key_source"`
+	// RunOn is the host the token is bound to: this one (scope host) or the
+	// domain controller to run remediate on (scope dc).
+	RunOn string `json:"run_on"`
+	// Plan (scope dc) is the plan's parameters for that DC's remediate
+	// (--plan / ENTRA8344_APPROVAL_PLAN); it re-derives every fact from them.
+	Plan string `json:"plan"`
 }

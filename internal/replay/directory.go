@@ -61,6 +61,9 @@ func (d *Directory) Dialer(connector string) (ldap.Dialer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the scenario has no directory snapshot for connector %q", connector)
 	}
+	if d.s.systemOnDC {
+		data = asSystemOnDC(data)
+	}
 	sn, err := load(data)
 	if err != nil {
 		return nil, fmt.Errorf("replay %s: %s: %w", d.s.Name, name, err)

@@ -52,7 +52,9 @@ type Scenario struct {
 	FS    fs.FS
 	Meta  Meta
 	Facts winhost.Facts
-	Now   time.Time
+	// systemOnDC: AsDomainController was called.
+	systemOnDC bool
+	Now        time.Time
 }
 
 // Load reads scenario.json and host.json from fsys.
@@ -100,6 +102,9 @@ type Runner struct {
 	s       *Scenario
 	mu      sync.Mutex
 	started map[string]int
+	// dir and exports serve SimulateExport (export.go).
+	dir     *Directory
+	exports map[string]*exportRun // by connector name, after a delta sync
 }
 
 // Started reports how many processes of each executable (lower-case file
@@ -128,7 +133,7 @@ func (r *Runner) Run(ctx context.Context, c winhost.Command) (winhost.Result, er
 	var err error
 	switch key {
 	case "powershell":
-		res, err = r.powershell(c)
+		res, err = r.powershell(ctx, c)
 	case "csexport":
 		res, err = r.csexport(c)
 	default:
@@ -156,9 +161,10 @@ func hang(ctx context.Context, c winhost.Command) (winhost.Result, error) {
 	return winhost.Result{ExitCode: 1}, &winhost.TimeoutError{Path: c.Path, Timeout: c.Timeout}
 }
 
-func (r *Runner) powershell(c winhost.Command) (winhost.Result, error) {
+func (r *Runner) powershell(ctx context.Context, c winhost.Command) (winhost.Result, error) {
 	if string(c.Stdin) == string(adsync.SyncScript) {
 		// A replayed engine accepts a delta cycle (remediate --replay).
+		r.runExport(ctx)
 		return winhost.Result{Stdout: []byte(`{"started":true,"busy":false,"error":"","result":"Success"}`)}, nil
 	}
 	if string(c.Stdin) != string(adsync.CollectorScript) {
@@ -168,7 +174,7 @@ func (r *Runner) powershell(c winhost.Command) (winhost.Result, error) {
 	if err != nil {
 		return winhost.Result{ExitCode: 1, Stderr: []byte("replay: the scenario has no " + CollectorFile)}, nil
 	}
-	return winhost.Result{Stdout: out}, nil
+	return winhost.Result{Stdout: r.exportedCollector(out)}, nil
 }
 
 func (r *Runner) csexport(c winhost.Command) (winhost.Result, error) {
@@ -180,6 +186,7 @@ func (r *Runner) csexport(c winhost.Command) (winhost.Result, error) {
 	if err != nil {
 		return winhost.Result{ExitCode: 1, Stdout: []byte(fmt.Sprintf("replay: no recorded csexport output for connector %q", connector))}, nil
 	}
+	data = r.exportedCSExport(connector, data)
 	// Like csexport.exe: never overwrite an existing file.
 	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"testing"
+
+	"entra8344/schema"
+)
+
+func result(t *testing.T, doc string) schema.Result {
+	t.Helper()
+	if err := schema.Validate("result", []byte(doc)); err != nil {
+		t.Fatalf("result does not validate: %v\n%s", err, doc)
+	}
+	var r schema.Result
+	if err := json.Unmarshal([]byte(doc), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func stepOf(r schema.Result, name string) schema.StepStatus {
+	for _, s := range r.Steps {
+		if s.Name == name {
+			return s.Status
+		}
+	}
+	return ""
+}
+
+// TestApprovalForTheDC: under an MSP-wide key a member server's verdict
+// approves its plan for the PDC emulator it names (scope dc, run_on, the
+// plan's parameters); remediate there with --plan carries it out; the same
+// token without --plan (on the member server) is refused.
+func TestApprovalForTheDC(t *testing.T) {
+	t.Setenv("ENTRA8344_APPROVAL_KEY", hex.EncodeToString(bytes.Repeat([]byte{0x42}, 32)))
+	t.Setenv("ENTRA8344_STATE_DIR", t.TempDir())
+	stdout, _, code := runCLI(t, "detect", "--replay", "member-server")
+	v := normalize(t, []byte(stdout))
+	a := v.Approval
+	if code != exitPerson || a == nil || a.Scope != "dc" || a.RunOn != "dc01.contoso.com" || a.Plan == "" || a.KeySource != "msp" {
+		t.Fatalf("exit %d, approval %+v", code, a)
+	}
+	t.Setenv("ENTRA8344_APPROVAL_TOKEN", a.Token)
+	out, stderr, code := runCLI(t, "remediate", "--replay", "member-server")
+	if r := result(t, out); code != 2 || r.Refusal == nil || r.Refusal.Code != "token-wrong-scope" || stderr != "" {
+		t.Fatalf("DC token on the member server: exit %d %+v", code, r.Refusal)
+	}
+	t.Setenv("ENTRA8344_APPROVAL_PLAN", a.Plan)
+	out, stderr, code = runCLI(t, "remediate", "--replay", "member-server")
+	r := result(t, out)
+	if code != 0 || r.Status != schema.ResultVerified || r.Host != a.RunOn || stepOf(r, "sync") != schema.StepSkipped || stderr != "" {
+		t.Fatalf("on the DC: exit %d %s (%s)", code, r.Status, r.Summary)
+	}
+
+	// Without the MSP-wide key the DC could not check the token: no approval.
+	t.Setenv("ENTRA8344_APPROVAL_KEY", "")
+	stdout, _, _ = runCLI(t, "detect", "--replay", "member-server")
+	if v := normalize(t, []byte(stdout)); v.Approval != nil {
+		t.Errorf("an approval without the MSP-wide key: %+v", v.Approval)
+	}
+}
+
+// TestCleanupApproval: stale connector ACEs get their own token in
+// cleanup_approval; the status is not raised by them; remediate with that
+// token removes them.
+func TestCleanupApproval(t *testing.T) {
+	t.Setenv("ENTRA8344_STATE_DIR", t.TempDir())
+	stdout, _, _ := runCLI(t, "detect", "--replay", "stale-msol-ace")
+	v := normalize(t, []byte(stdout))
+	c := v.CleanupApproval
+	if c == nil || c.Scope != "host" || len(v.Directory.Cleanup.Changes) == 0 {
+		t.Fatalf("cleanup approval %+v, cleanup %+v", c, v.Directory.Cleanup)
+	}
+	if v.Approval != nil && v.Approval.Token == c.Token {
+		t.Fatal("the cleanup shares the plan's token")
+	}
+	t.Setenv("ENTRA8344_APPROVAL_TOKEN", c.Token)
+	out, _, code := runCLI(t, "remediate", "--replay", "stale-msol-ace")
+	r := result(t, out)
+	if code != 0 || r.Status != schema.ResultVerified || stepOf(r, "remove") != schema.StepDone || r.PlanDigest != c.PlanDigest {
+		t.Fatalf("cleanup: exit %d %s (%s)", code, r.Status, r.Summary)
+	}
+}

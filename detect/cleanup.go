@@ -1,0 +1,108 @@
+package detect
+
+import (
+	"fmt"
+
+	"entra8344/internal/ad"
+	"entra8344/internal/ntsd"
+	"entra8344/schema"
+)
+
+// BuildCleanup plans the removal of stale connector-account ACEs from
+// AdminSDHolder: every ACE of each stale-connector-ace diagnosis' trustee,
+// then the protection task so the protected objects lose their copies.
+// It is approved apart from the grant plan: removing access never broadens
+// it, but it can break a Connect server this one does not know about (a
+// staging server using that account), so a person decides it on its own.
+func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
+	p := schema.Plan{Changes: []schema.Change{}, Manual: []string{}, RiskNotes: []schema.RiskNote{}}
+	trigger := map[string]bool{}
+	var domains []*ad.Domain
+	for _, g := range diags {
+		if g.d.Kind != schema.DiagStaleConnectorACE || g.dom == nil || g.dom.AdminSDHolder == nil || g.dom.AdminSDHolder.SD == nil {
+			continue
+		}
+		d, sid := g.dom, g.key.attribute // a stale diagnosis is keyed by its trustee SID
+		trustee, err := ntsd.ParseSIDString(sid)
+		if err != nil || !ad.IsOrdinaryAccountSID(trustee) || d.AdminSDHolder.SD.DACL == nil {
+			continue
+		}
+		name := ""
+		if g.stale != nil && g.stale.Found {
+			name = g.stale.SAM
+			if d.NetBIOS != "" {
+				name = d.NetBIOS + `\` + name
+			}
+		}
+		for _, ace := range removable(d.AdminSDHolder.SD.DACL, trustee) {
+			id := fmt.Sprintf("R%d", len(p.Changes)+1)
+			c := schema.Change{ID: id, Action: schema.ActionRemoveACE, Domain: d.DNSName, DomainSID: d.SID.String(),
+				TargetDN: ad.AdminSDHolderDN(d.NC), Server: writeServer(d, host), TrusteeSID: trustee.String(), TrusteeName: name,
+				Right: ntsd.MaskString(ace.Mask), ACE: ace.SDDL(&d.SID), WritableHere: writable(d)}
+			if ace.IsObject() && ace.ObjectFlags&ntsd.ObjectTypePresent != 0 {
+				c.AttributeGUID = ace.ObjectType.String()
+			}
+			p.Changes = append(p.Changes, c)
+			g.d.Changes = append(g.d.Changes, id)
+		}
+		if !trigger[d.NC] {
+			trigger[d.NC] = true
+			domains = append(domains, d)
+		}
+	}
+	for _, d := range domains {
+		id := fmt.Sprintf("R%d", len(p.Changes)+1)
+		p.Changes = append(p.Changes, schema.Change{ID: id, Action: schema.ActionRunProtectTask, Domain: d.DNSName, DomainSID: d.SID.String(),
+			Server: serverOf(d), Right: "runProtectAdminGroupsTask", WritableHere: writable(d)})
+		for _, g := range diags {
+			if g.d.Kind == schema.DiagStaleConnectorACE && g.dom == d && len(g.d.Changes) > 0 {
+				g.d.Changes = append(g.d.Changes, id)
+			}
+		}
+	}
+	if len(p.Changes) == 0 {
+		p.RemediableReason = "nothing to change"
+		return p
+	}
+	p.Manual = cleanupManual(p.Changes)
+	p.RemediableHere, p.RemediableReason = remediableHere(p.Changes, domains, host)
+	p.RiskNotes = []schema.RiskNote{
+		{ID: "other-connect-servers", Text: "Before approving, make sure no other Entra Connect server (a staging server, or another tenant's) still uses this account: its writeback would fail like this one's did. An ACE whose trustee no longer resolves is safe to remove."},
+		{ID: "reversible", Text: "The journal keeps AdminSDHolder's DACL as it was: entra8344 revert --journal ID --restore-exact writes it back."},
+	}
+	return p
+}
+
+// removable lists the explicit ACEs of trustee in dacl, each once, in DACL
+// order. Inherited ACEs are not AdminSDHolder's own (it is protected) and
+// are left to their parent.
+func removable(dacl *ntsd.ACL, trustee ntsd.SID) []ntsd.ACE {
+	var out []ntsd.ACE
+	seen := map[string]bool{}
+	for _, a := range dacl.ACEs {
+		if !a.Known() || a.IsInherited() || !a.SID.Equal(trustee) || seen[string(a.Bytes())] {
+			continue
+		}
+		seen[string(a.Bytes())] = true
+		out = append(out, a)
+	}
+	return out
+}
+
+// cleanupManual is the cleanup as a person would type it.
+func cleanupManual(changes []schema.Change) []string {
+	out := []string{}
+	for _, c := range changes {
+		switch c.Action {
+		case schema.ActionRemoveACE:
+			who := c.TrusteeName
+			if who == "" {
+				who = c.TrusteeSID
+			}
+			out = append(out, fmt.Sprintf(`dsacls "\\%s\%s" /R "%s"   (removes every ACE of %s; entra8344 removes only %s)`, c.Server, c.TargetDN, who, who, c.ACE))
+		case schema.ActionRunProtectTask:
+			out = append(out, fmt.Sprintf(`powershell -Command "$d=[ADSI]'LDAP://%s/RootDSE'; $d.Put('runProtectAdminGroupsTask','1'); $d.SetInfo()"`, c.Server))
+		}
+	}
+	return out
+}

@@ -1,0 +1,72 @@
+package remediate_test
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"entra8344/detect"
+	"entra8344/internal/ntsd"
+	"entra8344/remediate"
+	"entra8344/schema"
+)
+
+// TestCleanupRemovesOnlyTheStaleACE: the stale connector ACE of the
+// stale-msol-ace scenario is removed by the cleanup's own token and nothing
+// else changes; the grant plan's token does not approve the cleanup (nor
+// the reverse); a second run is already-present; revert needs
+// --restore-exact and then gives the DACL back byte for byte.
+func TestCleanupRemovesOnlyTheStaleACE(t *testing.T) {
+	w := newWorld(t, "stale-msol-ace", true)
+	before := w.holder()
+	v := detect.Run(context.Background(), w.detectEnv(), detect.DefaultOptions())
+	cl := v.Directory.Cleanup
+	var removes []schema.Change
+	for _, c := range cl.Changes {
+		if c.Action == schema.ActionRemoveACE {
+			removes = append(removes, c)
+		}
+	}
+	if len(removes) == 0 || !cl.RemediableHere {
+		t.Fatalf("the scenario should plan a cleanup this host may carry out: %+v", cl)
+	}
+	host := remediate.HostID(v.Host.Computer, v.Host.DNSDomain)
+	tok, err := remediate.Issue(w.key, remediate.Digest(cl), host, w.sc.Now.Add(remediate.DefaultExpiry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(v.Directory.Plan.Changes) > 0 {
+		grantTok, _ := remediate.Issue(w.key, remediate.Digest(v.Directory.Plan), host, w.sc.Now.Add(remediate.DefaultExpiry))
+		if grantTok == tok {
+			t.Fatal("the cleanup and the grant plan share a token")
+		}
+	}
+	res := w.remediate(tok)
+	if res.Status != schema.ResultVerified || stepStatus(res, "remove") != schema.StepDone {
+		t.Fatalf("cleanup: %s (%s)", res.Status, res.Summary)
+	}
+	old, _ := ntsd.Parse(before)
+	now, _ := ntsd.Parse(w.holder())
+	if len(now.DACL.ACEs) != len(old.DACL.ACEs)-len(removes) {
+		t.Errorf("the DACL went from %d to %d ACEs, want %d removed", len(old.DACL.ACEs), len(now.DACL.ACEs), len(removes))
+	}
+	for _, a := range now.DACL.ACEs {
+		for _, c := range removes {
+			if a.SID.String() == c.TrusteeSID {
+				t.Errorf("an ACE of %s is still there: %s", c.TrusteeSID, a.SDDL(nil))
+			}
+		}
+	}
+	if again := w.remediate(tok); again.Status != schema.ResultAlreadyPresent {
+		t.Errorf("second cleanup run: %s (%s), want already-present", again.Status, again.Summary)
+	}
+	rev := remediate.Revert(context.Background(), w.revertEnv(res.Journal.ID, false))
+	if rev.Status != schema.ResultRefused || !strings.Contains(rev.Summary, "--restore-exact") {
+		t.Errorf("plain revert of a cleanup: %s (%s), want refused pointing at --restore-exact", rev.Status, rev.Summary)
+	}
+	rev = remediate.Revert(context.Background(), w.revertEnv(res.Journal.ID, true))
+	if rev.Status != schema.ResultVerified || !bytes.Equal(w.holder(), before) {
+		t.Errorf("restore-exact of a cleanup: %s (%s), DACL restored %v", rev.Status, rev.Summary, bytes.Equal(w.holder(), before))
+	}
+}

@@ -1,0 +1,38 @@
+package remediate
+
+import (
+	"strings"
+	"testing"
+
+	"entra8344/schema"
+)
+
+// TestCheckTrusteesOnlyConnectorAccounts: on the DC path a grant goes only
+// to an account found in the directory that is recognizably an Entra
+// Connect connector account, and only to one of the accounts passed.
+func TestCheckTrusteesOnlyConnectorAccounts(t *testing.T) {
+	const msol, svc = "S-1-5-21-1-2-3-1109", "S-1-5-21-1-2-3-1110"
+	grant := func(sid string) schema.Change { return schema.Change{Action: schema.ActionAddACE, TrusteeSID: sid} }
+	for _, tc := range []struct {
+		name    string
+		account schema.ConnectorAccount
+		grants  []schema.Change
+		want    string
+	}{
+		{"MSOL_ account", schema.ConnectorAccount{Account: `CONTOSO\MSOL_2f4e1b7c9a3d`, Found: true, SID: msol}, []schema.Change{grant(msol)}, ""},
+		{"custom account with Connect's description", schema.ConnectorAccount{Account: `CONTOSO\svc-aadc`, Found: true, SID: svc,
+			Description: "Account created by Microsoft Azure Active Directory Connect with installation identifier 0123456789abcdef0123456789abcdef running on computer AADC01 configured to synchronize to tenant contoso.onmicrosoft.com. This account must have directory replication permissions in the local Active Directory and write permission on certain attributes to enable Hybrid Deployment."},
+			[]schema.Change{grant(svc)}, ""},
+		{"ordinary user", schema.ConnectorAccount{Account: `CONTOSO\jane`, Found: true, SID: svc}, []schema.Change{grant(svc)}, "not recognizably"},
+		{"not found", schema.ConnectorAccount{Account: `CONTOSO\MSOL_2f4e1b7c9a3d`, Error: "no such account"}, []schema.Change{grant(msol)}, "not found"},
+		{"grant to another SID", schema.ConnectorAccount{Account: `CONTOSO\MSOL_2f4e1b7c9a3d`, Found: true, SID: msol}, []schema.Change{grant(svc)}, "none of the connector accounts"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := &schema.Verdict{Directory: schema.Directory{ConnectorAccounts: []schema.ConnectorAccount{tc.account}, Plan: schema.Plan{Changes: tc.grants}}}
+			err := checkTrustees(v)
+			if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
