@@ -32,6 +32,8 @@ func reportResult(l *log.Logger, res *schema.Result, live bool) {
 		switch {
 		case res.Command == "remediate" && s.Name == "write":
 			report(winhost.EventRemediateACEAdded, winhost.EventInfo, fmt.Sprintf("entra8344 added an ACE to %s on %s: %s", s.DN, s.Server, s.Evidence.ACE))
+		case res.Command == "remediate" && s.Name == "remove":
+			report(winhost.EventRemediateACERemoved, winhost.EventInfo, fmt.Sprintf("entra8344 removed a stale connector-account ACE from %s on %s: %s", s.DN, s.Server, s.Evidence.ACE))
 		case s.Name == "trigger":
 			report(winhost.EventRemediateProtectTask, winhost.EventInfo, "entra8344 triggered the AdminSDHolder protection task on "+s.Server)
 		case s.Name == "sync":

@@ -239,16 +239,23 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 
 // trigger asks the PDC emulator to run the protection task now.
 func (r *run) trigger(ctx context.Context, v *schema.Verdict, c schema.Change) {
-	s := schema.ResultStep{Name: "trigger", Change: c.ID, Server: c.Server}
-	i, _ := r.journal.Begin(JournalEntry{Name: "trigger", Change: c.ID, Server: c.Server})
-	conn, err := r.dial(ctx, v, c.ID, c.Server)
+	r.triggerOn(ctx, func(ctx context.Context) (ldap.Conn, error) { return r.dial(ctx, v, c.ID, c.Server) },
+		c.ID, c.Server, "the wait step shows when it has")
+}
+
+// triggerOn writes runProtectAdminGroupsTask on server's rootDSE; a refusal
+// (Samba answers 53) leaves the step pending with afterwards said.
+func (r *run) triggerOn(ctx context.Context, dial func(context.Context) (ldap.Conn, error), change, server, afterwards string) {
+	s := schema.ResultStep{Name: "trigger", Change: change, Server: server}
+	i, _ := r.journal.Begin(JournalEntry{Name: "trigger", Change: change, Server: server})
+	conn, err := dial(ctx)
 	if err == nil {
 		err = conn.Modify(ctx, "", []ldap.Mod{{Op: ldap.ModAdd, Attr: "runProtectAdminGroupsTask", Values: [][]byte{[]byte("1")}}}, nil)
 		conn.Close()
 	}
 	if err != nil {
 		s.Status = schema.StepPending
-		s.Message = fmt.Sprintf("the protection task could not be triggered on %s (%v); it runs there every 60 minutes by default, and the wait step shows when it has", c.Server, err)
+		s.Message = fmt.Sprintf("the protection task could not be triggered on %s (%v); it runs there every 60 minutes by default: %s", server, err, afterwards)
 		r.journal.End(i, "pending", s.Message, nil)
 	} else {
 		s.Status = schema.StepDone

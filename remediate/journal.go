@@ -20,15 +20,18 @@ const JournalDir = "journal"
 // before and after every step (atomically, the whole file), so a crash
 // leaves the state the directory is in, and revert knows what was added.
 type Journal struct {
-	ID         string         `json:"id"`
-	Command    string         `json:"command"`
-	Host       string         `json:"host"`
-	PlanDigest string         `json:"plan_digest"`
-	Started    string         `json:"started"`
-	Finished   string         `json:"finished"`
-	Status     string         `json:"status"`
-	Reverts    string         `json:"reverts,omitempty"`
-	Steps      []JournalEntry `json:"steps"`
+	ID         string `json:"id"`
+	Command    string `json:"command"`
+	Host       string `json:"host"`
+	PlanDigest string `json:"plan_digest"`
+	Started    string `json:"started"`
+	Finished   string `json:"finished"`
+	Status     string `json:"status"`
+	Reverts    string `json:"reverts,omitempty"`
+	// TokenID names the approval a remediation carried out (a hash, never
+	// the token), so that a reverted approval is not carried out again.
+	TokenID string         `json:"token_id,omitempty"`
+	Steps   []JournalEntry `json:"steps"`
 
 	path string
 	now  func() time.Time

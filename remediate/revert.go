@@ -96,6 +96,9 @@ func (r *run) revert(ctx context.Context, env RevertEnv) {
 			return
 		}
 	}
+	if n > 0 {
+		r.retrigger(ctx, env, src)
+	}
 	if n == 0 {
 		r.step(schema.ResultStep{Name: "remove", Status: schema.StepSkipped, Message: "journal " + src.ID + " added no ACE"})
 	}
@@ -260,4 +263,20 @@ func removedACEs(j *Journal) bool {
 		}
 	}
 	return false
+}
+
+// retrigger runs the protection task again where the remediation did, so
+// the protected objects lose their copy of the removed ACE now rather than
+// within the hour; until then the revert is pending, and says so.
+func (r *run) retrigger(ctx context.Context, env RevertEnv, src *Journal) {
+	seen := map[string]bool{}
+	for _, e := range src.Steps {
+		if e.Name != "trigger" || e.Server == "" || seen[strings.ToLower(e.Server)] {
+			continue
+		}
+		seen[strings.ToLower(e.Server)] = true
+		server := e.Server
+		r.triggerOn(ctx, func(ctx context.Context) (ldap.Conn, error) { return env.Dial(ctx, server) }, e.Change, server,
+			"until then the protected objects keep their copy of the ACE removed from AdminSDHolder")
+	}
 }

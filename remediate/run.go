@@ -182,6 +182,12 @@ func (r *run) remediate(ctx context.Context) {
 		r.refuse(code, err.Error(), "")
 		return
 	}
+	if src, rev := revertedApproval(r.env.StateDir, TokenID(r.env.Token)); rev != "" {
+		msg := fmt.Sprintf("this approval was carried out by journal %s and reverted by journal %s: an approval is used once; run detect again and approve the new plan", src, rev)
+		r.step(schema.ResultStep{Name: "token", Status: schema.StepRefused, Message: msg})
+		r.refuse("token-reverted", msg, src)
+		return
+	}
 	r.step(schema.ResultStep{Name: "token", Status: schema.StepDone, Message: "the approval matches the live plan"})
 	if scope == ScopeDC {
 		if err := checkTrustees(v); err != nil {
@@ -202,6 +208,7 @@ func (r *run) remediate(ctx context.Context) {
 		r.refuse("journal-unwritable", err.Error()+": nothing was changed", r.env.StateDir)
 		return
 	}
+	j.TokenID = TokenID(r.env.Token)
 	r.journal = j
 	r.res.Journal = &schema.JournalRef{ID: j.ID, Path: j.Path()}
 	r.apply(ctx, v)
@@ -280,4 +287,22 @@ func resultSummary(res *schema.Result) string {
 		s = s[:252] + "..."
 	}
 	return s
+}
+
+// revertedApproval finds a remediation carried out under the token named
+// tokenID that a revert has since undone.
+func revertedApproval(stateDir, tokenID string) (source, revert string) {
+	js, _ := Journals(stateDir)
+	used := map[string]bool{}
+	for _, j := range js {
+		if j.Command == "remediate" && j.TokenID == tokenID {
+			used[j.ID] = true
+		}
+	}
+	for _, j := range js {
+		if j.Command == "revert" && used[j.Reverts] {
+			return j.Reverts, j.ID
+		}
+	}
+	return "", ""
 }

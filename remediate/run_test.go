@@ -112,6 +112,15 @@ func (w *world) readSD(dn string) []byte {
 	return es[0].Value("nTSecurityDescriptor")
 }
 
+func messageOf(res *schema.Result, name string) string {
+	for _, s := range res.Steps {
+		if s.Name == name {
+			return s.Message
+		}
+	}
+	return ""
+}
+
 func stepStatus(res *schema.Result, name string) schema.StepStatus {
 	for _, s := range res.Steps {
 		if s.Name == name {
@@ -167,11 +176,14 @@ func TestRemediateRevertDemo(t *testing.T) {
 	if !bytes.Equal(w.holder(), before) {
 		t.Error("after revert AdminSDHolder's DACL differs from before the remediation")
 	}
-	// Replayed after revert: the ACE is gone from AdminSDHolder, but Jane
-	// still carries the copy the task made (until it runs again), so the live
-	// plan is empty: the old token approves nothing, and nothing is written.
+	// Replayed after revert: the revert ran the task again, so Jane fails
+	// as before and the live plan equals the approved one; the approval was
+	// used once and reverted, so it approves nothing, and nothing is written.
+	if stepStatus(rev, "trigger") != schema.StepDone {
+		t.Errorf("revert did not run the protection task again: %s", stepStatus(rev, "trigger"))
+	}
 	mods = len(w.dir.Modifications())
-	if third := w.remediate(tok); third.Status != schema.ResultRefused || third.Refusal.Code != "token-plan-changed" {
+	if third := w.remediate(tok); third.Status != schema.ResultRefused || third.Refusal.Code != "token-reverted" {
 		t.Errorf("token replayed after revert: %s %+v", third.Status, third.Refusal)
 	}
 	if n := len(w.dir.Modifications()); n != mods {
@@ -348,8 +360,8 @@ func TestRevertOnlyOursOrRestoreExact(t *testing.T) {
 		now, _ := ntsd.Parse(w.holder())
 		theirs := ntsd.ACE{Type: ntsd.AccessAllowed, Mask: ntsd.RightReadControl, SID: ntsd.Everyone}
 		if exact {
-			if !bytes.Equal(w.holder(), before) || !strings.Contains(rev.Steps[len(rev.Steps)-1].Message, "removed 2 ACEs") {
-				t.Errorf("restore-exact: DACL equal to backup %v, message %q", bytes.Equal(w.holder(), before), rev.Steps[len(rev.Steps)-1].Message)
+			if !bytes.Equal(w.holder(), before) || !strings.Contains(messageOf(rev, "restore"), "removed 2 ACEs") {
+				t.Errorf("restore-exact: DACL equal to backup %v, message %q", bytes.Equal(w.holder(), before), messageOf(rev, "restore"))
 			}
 		} else if now.DACL.Index(theirs) < 0 || len(now.DACL.ACEs) != len(edited.DACL.ACEs)-1 {
 			t.Errorf("revert removed more or less than our one ACE: %d ACEs, had %d", len(now.DACL.ACEs), len(edited.DACL.ACEs))

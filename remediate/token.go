@@ -158,3 +158,10 @@ func HostID(computer, dnsDomain string) string {
 	}
 	return h
 }
+
+// TokenID is a token's name in the journal: a hash, so the journal never
+// holds an approval someone could reuse.
+func TokenID(token string) string {
+	h := sha256.Sum256([]byte("entra8344 token\x00" + strings.TrimSpace(token)))
+	return hex.EncodeToString(h[:12])
+}

@@ -38,6 +38,7 @@ const (
 	EventRemediateSyncStarted EventID = 202 // Information: a delta sync cycle was started
 	EventRemediateVerified    EventID = 203 // Information: the fix was read back and verified
 	EventRemediatePending     EventID = 204 // Warning: applied, verification still pending
+	EventRemediateACERemoved  EventID = 205 // Information: the cleanup removed a stale connector ACE (DN, ACE, journal id)
 	EventRemediateRefused     EventID = 210 // Warning: refused, nothing changed (e.g. plan no longer matches the token)
 	EventRemediateFailed      EventID = 211 // Error: a step failed; the journal says what state AD is in
 	EventRevertACERemoved     EventID = 300 // Information: revert removed the ACE it had added (DN, ACE, journal id)
@@ -71,6 +72,7 @@ var Events = []struct {
 	{EventRemediateSyncStarted, EventInfo, "remediate: a delta sync cycle was started"},
 	{EventRemediateVerified, EventInfo, "remediate: fixed and verified"},
 	{EventRemediatePending, EventWarning, "remediate: applied, verification still pending"},
+	{EventRemediateACERemoved, EventInfo, "remediate: the cleanup removed a stale connector-account ACE (DN, ACE in SDDL, journal id)"},
 	{EventRemediateRefused, EventWarning, "remediate: refused, nothing changed"},
 	{EventRemediateFailed, EventError, "remediate: a step failed; the journal says what state AD is in"},
 	{EventRevertACERemoved, EventInfo, "revert: the ACE entra8344 had added was removed (DN, ACE in SDDL, journal id)"},

@@ -138,7 +138,10 @@ func TestSambaRemediateAndRevert(t *testing.T) {
 	}
 
 	rev := remediate.Revert(ctx, remediate.RevertEnv{StateDir: state, Journal: res.Journal.ID, Dial: fixedDialer{goldap.Dialer{URL: d.url, Options: d.admin}}.Dial})
-	if rev.Status != schema.ResultVerified || statusOf(rev, "remove") != schema.StepDone {
+	// The ACE is removed and read back gone; the protection task, asked to
+	// run again so the objects lose their copy, is refused by Samba (53):
+	// the revert is pending on that alone.
+	if rev.Status != schema.ResultPending || statusOf(rev, "remove") != schema.StepDone || statusOf(rev, "trigger") != schema.StepPending {
 		t.Fatalf("revert: %s (%s)", rev.Status, rev.Summary)
 	}
 	reverted, err := readSD(ctx, admin, holderDN)
