@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"entra8344/fixtures"
+	"entra8344/internal/winetest"
 	"entra8344/schema"
 )
 
@@ -136,16 +135,5 @@ func TestUnderWine(t *testing.T) {
 // wineEnv runs the exe under Wine with extra environment variables.
 func wineEnv(t *testing.T, exe string, env []string, args ...string) (string, string, int) {
 	t.Helper()
-	cmd := exec.Command("wine", append([]string{exe}, args...)...)
-	cmd.Env = append(os.Environ(), env...)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr, cmd.Stdin = &out, &errb, nil
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("wine %v: %v", args, err)
-	}
-	return out.String(), errb.String(), code
+	return winetest.Run(t, exe, env, args...)
 }

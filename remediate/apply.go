@@ -366,7 +366,7 @@ func checksOf(v *schema.Verdict) []check {
 func (r *run) sync(ctx context.Context) {
 	s := schema.ResultStep{Name: "sync"}
 	if r.scope == ScopeDC {
-		s.Status, s.Message = schema.StepSkipped, "this is the domain controller, not the Entra Connect server: the Connect server's next scheduled cycle (every 30 minutes) retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta there"
+		s.Status, s.Message = schema.StepSkipped, "this run carries out a member server's plan (--plan), away from its Entra Connect server: the Connect server's next scheduled cycle (every 30 minutes) retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta there"
 		r.step(s)
 		return
 	}

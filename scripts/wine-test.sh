@@ -3,7 +3,9 @@
 # Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects,
 # state directory, rotated log file, Application event log;
 # then the internal/ldap/wldap32 tests (Wine's wldap32.dll against the Samba
-# DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh).
+# DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh);
+# then entra8344.exe itself (TestUnderWine) and, with the DC, its
+# remediate --plan and revert against Samba (TestWineRemediateOnSamba).
 #
 #   scripts/wine-test.sh [extra go test flags, e.g. -run TestRun -v]
 #
@@ -139,9 +141,32 @@ if [ -n "${ENTRA8344_RELEASE_EXE:-}" ]; then
 else
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$work/entra8344.exe" .
 fi
+# Once, on a fresh prefix, a wine start failed with exit 1 in 0 ms and no
+# output (TestUnderWine/summary), and passed on the rerun: a run that fails
+# is printed in full and retried once; a second failure fails the build.
 if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestUnderWine$' -v . >"$work/e2e.log" 2>&1; then
 	cat "$work/e2e.log"
-	exit 1
+	log "TestUnderWine failed (printed above): retrying once"
+	if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestUnderWine$' -v . >"$work/e2e.log" 2>&1; then
+		cat "$work/e2e.log"
+		exit 1
+	fi
 fi
 grep -E '^\s*--- |^ok' "$work/e2e.log"
 log "passed in $((SECONDS - t0)) s"
+
+# The DC path with the exe against the Samba DC: a member server's plan
+# (replayed in process) carried out by `remediate --plan` under Wine, the
+# ACE read back with go-ldap, refusals, and `revert` restoring the DACL.
+# Alone (it changes AdminSDHolder and Domain Admins), while the prefix is up.
+if [ -n "${SAMBA_DC_LDAP_URL:-}" ]; then
+	log "entra8344.exe remediate --plan / revert under Wine against Samba"
+	if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestWineRemediateOnSamba$' -v ./internal/ad/sambatest/ >"$work/wine-remediate.log" 2>&1; then
+		cat "$work/wine-remediate.log"
+		exit 1
+	fi
+	grep -E '^\s*--- |^ok|granted under Wine|reverted under Wine' "$work/wine-remediate.log"
+	log "passed in $((SECONDS - t0)) s"
+else
+	log "SAMBA_DC_LDAP_URL is not set: remediate --plan under Wine against Samba is not run"
+fi

@@ -46,44 +46,9 @@ func (s samba) Dialer(string) (ldap.Dialer, error) { return s.d, nil }
 func TestSambaRemediateAndRevert(t *testing.T) {
 	d := needDC(t)
 	ctx := bg(t, runTimeout)
-	admin := d.dial(t, d.admin)
-	tlsAdmin := d.raw(t, true)
-	ou := d.newOU(t, tlsAdmin, "remediate")
-	holderDN := ad.AdminSDHolderDN(d.base)
-
-	original, err := readSD(ctx, admin, holderDN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	originalBytes := original.Marshal()
-	t.Cleanup(func() { // whatever happens, AdminSDHolder ends as it began
-		if err := writeDACL(context.Background(), d.dial(t, d.admin), holderDN, originalBytes); err != nil {
-			t.Errorf("restore AdminSDHolder: %v", err)
-		}
-	})
-	protectedSD := *original
-	protectedSD.Control |= ntsd.ControlDACLProtected
-
-	msol := "MSOL_" + randHex(12)
-	if err := tlsAdmin.Add(userAdd(ou, msol, "")); err != nil {
-		t.Fatalf("create %s: %v", msol, err)
-	}
-	adminAdd := userAdd(ou, "e8-admin-"+randHex(6), "")
-	adminAdd.Attribute("adminCount", []string{"1"})
-	adminAdd.Attribute("nTSecurityDescriptor", []string{string(protectedSD.Marshal())})
-	if err := tlsAdmin.Add(adminAdd); err != nil {
-		t.Fatalf("create %s: %v", adminAdd.DN, err)
-	}
-	if err := addMembers(tlsAdmin, "CN=Domain Admins,CN=Users,"+d.base, []string{adminAdd.DN}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		mr := gl.NewModifyRequest("CN=Domain Admins,CN=Users,"+d.base, nil)
-		mr.Delete("member", []string{adminAdd.DN})
-		tlsAdmin.Modify(mr)
-	})
-
-	sc := scenario(t, d.base, msol, adminAdd.DN)
+	g := newGrantSetup(t, d, ctx, "remediate")
+	admin, holderDN, original, msol := g.admin, g.holderDN, g.original, g.msol
+	sc := scenario(t, d.base, msol, g.adminDN)
 	dir := samba{fixedDialer{goldap.Dialer{URL: d.url, Options: d.admin}}}
 	denv := detect.Env{Prober: sc.Prober(), Runner: sc.Runner(), Directory: dir, Now: func() time.Time { return sc.Now }}
 	v := detect.Run(ctx, denv, detect.DefaultOptions())
@@ -151,6 +116,57 @@ func TestSambaRemediateAndRevert(t *testing.T) {
 	if !sameSet(reverted, original) {
 		t.Errorf("after revert AdminSDHolder's DACL differs from before the grant (as a set):\n before %s\n after  %s", original.SDDL(nil), reverted.SDDL(nil))
 	}
+}
+
+// grantSetup is the directory side of a remediation test on the DC: an
+// MSOL_ connector account and a protected admin (adminCount=1, AdminSDHolder's
+// DACL, protected) in Domain Admins, in an OU of its own; AdminSDHolder's
+// DACL and the group end as they began, whatever happens.
+type grantSetup struct {
+	admin                       ldap.Conn
+	tlsAdmin                    *gl.Conn
+	ou, holderDN, msol, adminDN string
+	original                    *ntsd.SecurityDescriptor
+}
+
+func newGrantSetup(t *testing.T, d *dc, ctx context.Context, what string) *grantSetup {
+	t.Helper()
+	g := &grantSetup{admin: d.dial(t, d.admin), tlsAdmin: d.raw(t, true), holderDN: ad.AdminSDHolderDN(d.base)}
+	g.ou = d.newOU(t, g.tlsAdmin, what)
+	original, err := readSD(ctx, g.admin, g.holderDN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g.original = original
+	originalBytes := original.Marshal()
+	t.Cleanup(func() {
+		if err := writeDACL(context.Background(), d.dial(t, d.admin), g.holderDN, originalBytes); err != nil {
+			t.Errorf("restore AdminSDHolder: %v", err)
+		}
+	})
+	protectedSD := *original
+	protectedSD.Control |= ntsd.ControlDACLProtected
+	g.msol = "MSOL_" + randHex(12)
+	if err := g.tlsAdmin.Add(userAdd(g.ou, g.msol, "")); err != nil {
+		t.Fatalf("create %s: %v", g.msol, err)
+	}
+	adminAdd := userAdd(g.ou, "e8-admin-"+randHex(6), "")
+	adminAdd.Attribute("adminCount", []string{"1"})
+	adminAdd.Attribute("nTSecurityDescriptor", []string{string(protectedSD.Marshal())})
+	if err := g.tlsAdmin.Add(adminAdd); err != nil {
+		t.Fatalf("create %s: %v", adminAdd.DN, err)
+	}
+	g.adminDN = adminAdd.DN
+	domainAdmins := "CN=Domain Admins,CN=Users," + d.base
+	if err := addMembers(g.tlsAdmin, domainAdmins, []string{g.adminDN}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		mr := gl.NewModifyRequest(domainAdmins, nil)
+		mr.Delete("member", []string{g.adminDN})
+		g.tlsAdmin.Modify(mr)
+	})
+	return g
 }
 
 // scenario is the replayed Entra Connect side: the demo's files with the
