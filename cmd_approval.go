@@ -14,20 +14,32 @@ import (
 // keyFunc returns the approval key and where it came from (host, msp, replay).
 type keyFunc func() (key []byte, source string, err error)
 
-// approvalKey: an MSP-wide key from the environment wins; a replay signs
-// with its scenario's fixed key (never the host's); a live run with the
-// host's own key from the state directory.
+// approvalKey: a replay always signs with its scenario's fixed key, whatever
+// the environment says (a replay's plan is whatever its folder says, so a
+// live key there would sign anything); a live run with the MSP-wide key
+// from the environment, else the host's own key from the state directory.
 func approvalKey(replayName string, hostKey func() ([]byte, error)) keyFunc {
 	return func() ([]byte, string, error) {
-		if k, set, err := remediate.KeyFromEnv(); set {
-			return k, "msp", err
-		}
 		if replayName != "" {
 			return remediate.ReplayKey(replayName), "replay", nil
+		}
+		if k, set, err := remediate.KeyFromEnv(); set {
+			return k, "msp", err
 		}
 		k, err := hostKey()
 		return k, "host", err
 	}
+}
+
+// expiryOf: an approval expires expiry after now, and never later than
+// expiry after the real clock, whatever clock the run has (a replay's
+// scenario may be dated in the future).
+func expiryOf(now time.Time, expiry time.Duration) time.Time {
+	exp := now.Add(expiry)
+	if limit := time.Now().Add(expiry); exp.After(limit) {
+		exp = limit
+	}
+	return exp
 }
 
 // approve puts the approval tokens in the verdict: for the plan when this
@@ -82,7 +94,9 @@ func approveForDC(v *schema.Verdict, now time.Time, expiry time.Duration, key ke
 		}
 		server = c.Server
 	}
-	if _, source, err := key(); err != nil || source != "msp" {
+	// The replay key stands for the MSP-wide key inside a replay, where
+	// both "hosts" are the same scenario.
+	if _, source, err := key(); err != nil || (source != "msp" && source != "replay") {
 		return nil
 	}
 	params, err := remediate.PlanParams(v)
@@ -103,10 +117,11 @@ func issue(p schema.Plan, scope remediate.Scope, host, params string, now time.T
 		return nil, err
 	}
 	d := remediate.Digest(p)
-	tok, err := remediate.IssueScoped(k, scope, d, host, now.Add(expiry))
+	exp := expiryOf(now, expiry)
+	tok, err := remediate.IssueScoped(k, scope, d, host, exp)
 	if err != nil {
 		return nil, err
 	}
-	return &schema.Approval{Token: tok, ExpiresAt: now.Add(expiry).UTC().Format(time.RFC3339),
+	return &schema.Approval{Token: tok, ExpiresAt: exp.UTC().Format(time.RFC3339),
 		Scope: scope.String(), PlanDigest: hex.EncodeToString(d[:]), KeySource: source, RunOn: host, Plan: params}, nil
 }

@@ -248,9 +248,9 @@ func TestExitCodeTableCoversEveryStatus(t *testing.T) {
 }
 
 // TestApprovalToken: a remediable verdict carries a token that verifies
-// against its own plan under the key that signed it; an MSP-wide key from
-// the environment takes precedence; a bad key means no token and no
-// "remediable" promise.
+// against its own plan under the key that signed it. A replay signs with
+// its replay key whatever the environment says: an MSP-wide key there
+// would sign whatever plan a folder describes.
 func TestApprovalToken(t *testing.T) {
 	t.Setenv("ENTRA8344_APPROVAL_KEY", "")
 	stdout, _, code := runCLI(t, "detect", "--replay", "demo")
@@ -264,26 +264,37 @@ func TestApprovalToken(t *testing.T) {
 		t.Fatalf("the verdict's own token does not verify: %v", err)
 	}
 	msp := bytes.Repeat([]byte{0x42}, 32)
-	t.Setenv("ENTRA8344_APPROVAL_KEY", hex.EncodeToString(msp))
-	stdout, _, _ = runCLI(t, "detect", "--replay", "demo", "--approval-expiry", "1h")
-	v = normalize(t, []byte(stdout))
-	if v.Approval == nil || v.Approval.KeySource != "msp" || v.Approval.ExpiresAt != now.Add(time.Hour).UTC().Format(time.RFC3339) {
-		t.Fatalf("approval %+v", v.Approval)
+	for _, env := range []string{hex.EncodeToString(msp), "too-short"} {
+		t.Setenv("ENTRA8344_APPROVAL_KEY", env)
+		stdout, _, code = runCLI(t, "detect", "--replay", "demo", "--approval-expiry", "1h")
+		v = normalize(t, []byte(stdout))
+		if code != exitRemedy || v.Approval == nil || v.Approval.KeySource != "replay" || v.Approval.ExpiresAt != now.Add(time.Hour).UTC().Format(time.RFC3339) {
+			t.Fatalf("ENTRA8344_APPROVAL_KEY=%s in a replay: exit %d, approval %+v", env, code, v.Approval)
+		}
+		if _, err := remediate.Verify(msp, v.Approval.Token, remediate.Digest(v.Directory.Plan), host, now); err == nil {
+			t.Fatalf("ENTRA8344_APPROVAL_KEY=%s: a replay's token verifies under the live MSP-wide key", env)
+		}
 	}
-	if _, err := remediate.Verify(msp, v.Approval.Token, remediate.Digest(v.Directory.Plan), host, now); err != nil {
-		t.Fatalf("MSP-key token: %v", err)
-	}
-	t.Setenv("ENTRA8344_APPROVAL_KEY", "too-short")
-	stdout, _, code = runCLI(t, "detect", "--replay", "demo")
-	v = normalize(t, []byte(stdout))
-	if code != exitPerson || v.Approval != nil || v.Status != schema.StatusExportErrors || len(v.Warnings) == 0 || v.Warnings[0].Code != "approval-unavailable" {
-		t.Fatalf("bad key: exit %d, status %s, approval %+v, warnings %+v", code, v.Status, v.Approval, v.Warnings)
-	}
-	for _, name := range []string{"member-server", "mixed", "healthy"} {
-		t.Setenv("ENTRA8344_APPROVAL_KEY", "")
+	t.Setenv("ENTRA8344_APPROVAL_KEY", "")
+	for _, name := range []string{"healthy", "aad-conflict"} {
 		stdout, _, _ = runCLI(t, "detect", "--replay", name)
 		if v := normalize(t, []byte(stdout)); v.Approval != nil {
 			t.Errorf("%s: a token for a plan this host cannot carry out", name)
+		}
+	}
+}
+
+// TestApprovalExpiryBoundedByTheRealClock: whatever clock a run has (a
+// replay's scenario may be dated in 2100), an approval never outlives the
+// real clock by more than the expiry asked for.
+func TestApprovalExpiryBoundedByTheRealClock(t *testing.T) {
+	for _, now := range []time.Time{time.Now().AddDate(75, 0, 0), time.Now().Add(time.Hour), time.Now(), time.Now().AddDate(-1, 0, 0)} {
+		exp := expiryOf(now, 72*time.Hour)
+		if limit := time.Now().Add(72 * time.Hour); exp.After(limit) {
+			t.Errorf("clock %s: expires %s, after the real clock's limit %s", now, exp, limit)
+		}
+		if want := now.Add(72 * time.Hour); !now.After(time.Now()) && !exp.Equal(want) {
+			t.Errorf("clock %s: expires %s, want %s", now, exp, want)
 		}
 	}
 }

@@ -84,6 +84,9 @@ type run struct {
 	o      Options
 	runner *countingRunner
 	v      *schema.Verdict
+	// dcPath: the DC path (RunPlanned), whose read is confined to this
+	// DC's own forest.
+	dcPath bool
 }
 
 func newVerdict(env Env, o Options) *schema.Verdict {

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -36,9 +37,17 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 		}
 		f := &ForestFacts{Connector: c.Name, Account: accountName(c), Failing: agg.failing[i]}
 		forests = append(forests, f)
+		host, expect, err := forestOf(c, facts, r.dcPath)
+		if err != nil {
+			f.Err = err.Error()
+			r.warn("directory-forest-unknown", err.Error(), c.Name)
+			continue
+		}
 		req := ad.Request{
-			Host:     forestHost(c, facts),
-			Accounts: []ad.AccountRef{{Connector: c.Name, Domain: c.LoginDomain, User: c.LoginUser}},
+			Host:      host,
+			ExpectNCs: expect,
+			Confine:   r.dcPath,
+			Accounts:  []ad.AccountRef{{Connector: c.Name, Domain: c.LoginDomain, User: c.LoginUser}},
 		}
 		attrs := map[string]bool{}
 		for _, fo := range f.Failing {
@@ -63,7 +72,12 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 		ops += counter.ops()
 		if err != nil {
 			f.Err = err.Error()
-			r.warn("directory-unreadable", fmt.Sprintf("the directory of connector %q could not be read, so its errors are not diagnosed: %v", c.Name, err), c.Name)
+			code := "directory-unreadable"
+			var fe *ad.ForestError
+			if errors.As(err, &fe) {
+				code = "directory-" + fe.Code
+			}
+			r.warn(code, fmt.Sprintf("the directory of connector %q could not be read, so its errors are not diagnosed: %v", c.Name, err), c.Name)
 			continue
 		}
 		f.Snapshot = snap
@@ -108,23 +122,54 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 	}
 }
 
-// forestHost: the host's own domain is read from the locator's DC (or, on a
-// DC, from itself: SYSTEM there has full access); another forest by its
-// DNS name, which the locator resolves to one of its DCs.
-func forestHost(c adsync.Connector, facts winhost.Facts) string {
+// forestOf says which forest a connector's directory is read from, from
+// the sync engine's own configuration: its domain partitions (DNs). The
+// connector's name is a label anyone with the Synchronization Service
+// Manager can change, so it is never dialled. The host's own domain is read
+// from the locator's DC (or, on a DC, from itself: SYSTEM there has full
+// access); another forest by the DNS name of its top-most configured
+// domain partition. The read must then confirm (ad.Request.ExpectNCs) that
+// the forest reached has those partitions. On the DC path (planned) there
+// is no sync engine: the DC reads only its own forest, confined to it.
+func forestOf(c adsync.Connector, facts winhost.Facts, planned bool) (host string, expect []string, err error) {
 	own := ""
 	if facts.IsDC != nil && *facts.IsDC && facts.ComputerName != "" && facts.DNSDomain != "" {
 		own = strings.ToLower(facts.ComputerName + "." + facts.DNSDomain)
 	}
-	if strings.EqualFold(c.Name, facts.DNSDomain) {
-		return own
+	if planned {
+		return own, nil, nil
 	}
+	best, bestLen := "", 0
 	for _, p := range c.Partitions {
-		if p.IsDomain && strings.EqualFold(p.Name, facts.DNSDomain) {
-			return own
+		dn, err := ldap.ParseDN(p.DN)
+		if err != nil || len(dn) == 0 || !onlyDC(dn) {
+			continue
+		}
+		expect = append(expect, p.DN)
+		name := ldap.DNSNameOfDN(p.DN)
+		if strings.EqualFold(name, facts.DNSDomain) {
+			best, bestLen = own, -1
+		}
+		if bestLen >= 0 && (best == "" || len(dn) < bestLen) {
+			best, bestLen = name, len(dn)
 		}
 	}
-	return c.Name
+	if len(expect) == 0 {
+		return "", nil, fmt.Errorf("the sync engine's configuration of connector %q names no domain partition, so its forest is not known and it is not read: check the connector's partitions in the Synchronization Service Manager", c.Name)
+	}
+	return best, expect, nil
+}
+
+// onlyDC: a domain naming context is made of DC= components only.
+func onlyDC(dn ldap.DN) bool {
+	for _, rdn := range dn {
+		for _, av := range rdn {
+			if !strings.EqualFold(av.Type, "DC") {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func fillDirectory(dir *schema.Directory, forests []*ForestFacts, diags []*diagnosis, plan schema.Plan) {

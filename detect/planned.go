@@ -40,7 +40,7 @@ func RunPlanned(ctx context.Context, env Env, o Options, forests []PlannedForest
 	if env.Now == nil {
 		env.Now = time.Now
 	}
-	r := &run{env: env, o: o, runner: &countingRunner{inner: env.Runner}, v: newVerdict(env, o)}
+	r := &run{env: env, o: o, runner: &countingRunner{inner: env.Runner}, v: newVerdict(env, o), dcPath: true}
 	start := time.Now()
 	r.planned(ctx, forests)
 	r.v.Collection.Timings.Total = time.Since(start).Milliseconds()

@@ -133,19 +133,30 @@ func (r *run) remediate(ctx context.Context) {
 	defer unlock()
 	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone})
 
-	v, scope := r.detect(ctx)
-	r.scope = scope
-	if v == nil {
+	// The approval is checked before any network I/O: the host's identity
+	// comes from local facts, and the token's MAC, scope, host and expiry
+	// need no directory. Only the plan digest waits for the fresh detect.
+	scope, forests, ok := r.params()
+	if !ok {
 		return
 	}
-	r.res.Host = HostID(v.Host.Computer, v.Host.DNSDomain)
+	r.scope = scope
+	claims, ok := r.checkToken(ctx, scope)
+	if !ok {
+		return
+	}
+	v := r.detect(ctx, forests)
 	if v.Status == schema.StatusError || !v.Directory.Performed {
 		msg := "the fresh detect could not read the situation: " + v.Summary
 		if !v.Directory.Performed {
 			msg = fmt.Sprintf("the fresh detect found no directory plan to carry out (%s; directory: %s)", v.Summary, v.Directory.Reason)
 		}
 		r.step(schema.ResultStep{Name: "detect", Status: schema.StepFailed, Message: msg})
-		r.refuse("detect-failed", msg, "")
+		code := "detect-failed"
+		if c := forestRefusal(v); c != "" {
+			code = c
+		}
+		r.refuse(code, msg, "")
 		return
 	}
 	plan := v.Directory.Plan
@@ -153,33 +164,21 @@ func (r *run) remediate(ctx context.Context) {
 	r.res.PlanDigest = hex.EncodeToString(d[:])
 	r.step(schema.ResultStep{Name: "detect", Status: schema.StepDone, Message: fmt.Sprintf("%s; live plan: %d changes, cleanup: %d", v.Summary, len(plan.Changes), len(v.Directory.Cleanup.Changes))})
 
-	key, _, err := r.env.Key()
-	if err != nil {
-		r.refuse("no-key", "the approval key is not available: "+err.Error(), "")
-		return
-	}
-	claims, err := VerifyScoped(key, scope, r.env.Token, d, r.res.Host, r.now())
-	var ref *Refusal
-	if errors.As(err, &ref) && ref.Code == "plan-changed" && scope == ScopeHost && len(v.Directory.Cleanup.Changes) > 0 {
+	err = claims.Approves(d)
+	if err != nil && scope == ScopeHost && len(v.Directory.Cleanup.Changes) > 0 {
 		// The approval may be the cleanup's, which has its own digest.
-		cd := Digest(v.Directory.Cleanup)
-		if claims.DigestPrefix == hex.EncodeToString(cd[:digestPrefix]) {
-			claims, err = VerifyScoped(key, scope, r.env.Token, cd, r.res.Host, r.now())
-			plan, d = v.Directory.Cleanup, cd
+		if cd := Digest(v.Directory.Cleanup); claims.Approves(cd) == nil {
+			err, plan, d = nil, v.Directory.Cleanup, cd
 			r.res.PlanDigest = hex.EncodeToString(d[:])
 			v.Directory.Plan = plan
 		}
 	}
 	if err != nil {
-		if errors.As(err, &ref) && ref.Code == "plan-changed" && r.alreadyApplied(ctx, v, claims.DigestPrefix) {
+		if r.alreadyApplied(ctx, v, claims.DigestPrefix) {
 			return
 		}
-		r.step(schema.ResultStep{Name: "token", Status: schema.StepRefused, Message: err.Error()})
-		code := "token"
-		if errors.As(err, &ref) {
-			code = "token-" + ref.Code
-		}
-		r.refuse(code, err.Error(), "")
+		r.step(schema.ResultStep{Name: "plan", Status: schema.StepRefused, Message: err.Error()})
+		r.refuse("token-plan-changed", err.Error(), "")
 		return
 	}
 	if src, rev := revertedApproval(r.env.StateDir, TokenID(r.env.Token)); rev != "" {
@@ -188,7 +187,7 @@ func (r *run) remediate(ctx context.Context) {
 		r.refuse("token-reverted", msg, src)
 		return
 	}
-	r.step(schema.ResultStep{Name: "token", Status: schema.StepDone, Message: "the approval matches the live plan"})
+	r.step(schema.ResultStep{Name: "plan", Status: schema.StepDone, Message: "the live plan is the approved one"})
 	if scope == ScopeDC {
 		if err := checkTrustees(v); err != nil {
 			r.refuse("not-a-connector-account", err.Error()+": nothing was changed", "")
@@ -214,21 +213,61 @@ func (r *run) remediate(ctx context.Context) {
 	r.apply(ctx, v)
 }
 
-// detect re-derives the plan live: on the Connect server from the sync
-// engine (host scope), on a DC from a member server's plan parameters (DC
-// scope). nil: refused already.
-func (r *run) detect(ctx context.Context) (*schema.Verdict, Scope) {
+// params: the DC path's plan parameters (from the member server, hostile
+// until checked), parsed before anything else; the host path has none.
+func (r *run) params() (Scope, []detect.PlannedForest, bool) {
 	if r.env.PlanParams == "" {
-		return detect.Run(ctx, r.env.Detect, r.env.Options), ScopeHost
+		return ScopeHost, nil, true
 	}
 	forests, err := ParsePlanParams(r.env.PlanParams)
 	if err != nil {
 		msg := "the plan parameters (--plan, ENTRA8344_APPROVAL_PLAN) are not valid: " + err.Error() + ": copy approval.plan whole from the member server's verdict"
 		r.step(schema.ResultStep{Name: "detect", Status: schema.StepRefused, Message: msg})
 		r.refuse("plan-malformed", msg, "")
-		return nil, ScopeDC
+		return ScopeDC, nil, false
 	}
-	return detect.RunPlanned(ctx, r.env.Detect, r.env.Options, forests), ScopeDC
+	return ScopeDC, forests, true
+}
+
+// checkToken verifies the token's MAC, scope, host and expiry from local
+// facts only (the host's name and role come from the registry and LSA).
+func (r *run) checkToken(ctx context.Context, scope Scope) (Claims, bool) {
+	facts, err := r.env.Detect.Prober.Facts(ctx)
+	if err != nil && facts.ComputerName == "" {
+		msg := "this host's name could not be read, so the approval cannot be checked: " + err.Error()
+		r.step(schema.ResultStep{Name: "token", Status: schema.StepRefused, Message: msg})
+		r.refuse("host-check-failed", msg, "")
+		return Claims{}, false
+	}
+	r.res.Host = HostID(facts.ComputerName, facts.DNSDomain)
+	key, _, err := r.env.Key()
+	if err != nil {
+		r.refuse("no-key", "the approval key is not available: "+err.Error(), "")
+		return Claims{}, false
+	}
+	claims, err := Check(key, scope, r.env.Token, r.res.Host, r.now())
+	if err != nil {
+		r.step(schema.ResultStep{Name: "token", Status: schema.StepRefused, Message: err.Error()})
+		code := "token"
+		var ref *Refusal
+		if errors.As(err, &ref) {
+			code = "token-" + ref.Code
+		}
+		r.refuse(code, err.Error(), "")
+		return claims, false
+	}
+	r.step(schema.ResultStep{Name: "token", Status: schema.StepDone, Message: "the approval's signature, scope, host and expiry verify; the plan is compared after the fresh detect"})
+	return claims, true
+}
+
+// detect re-derives the plan live: on the Connect server from the sync
+// engine (host scope), on a DC from a member server's plan parameters (DC
+// scope), reading only the DC's own forest.
+func (r *run) detect(ctx context.Context, forests []detect.PlannedForest) *schema.Verdict {
+	if forests == nil {
+		return detect.Run(ctx, r.env.Detect, r.env.Options)
+	}
+	return detect.RunPlanned(ctx, r.env.Detect, r.env.Options, forests)
 }
 
 // finish sets status-derived fields and closes the journal.
@@ -305,4 +344,19 @@ func revertedApproval(stateDir, tokenID string) (source, revert string) {
 		}
 	}
 	return "", ""
+}
+
+// forestRefusal: the fresh detect refused to read a forest because the
+// names it was given (the DC path's parameters, or a connector's
+// configuration) lie outside the forest this host reached.
+func forestRefusal(v *schema.Verdict) string {
+	for _, w := range v.Warnings {
+		switch w.Code {
+		case "directory-outside-forest":
+			return "plan-outside-forest"
+		case "directory-forest-mismatch":
+			return "forest-mismatch"
+		}
+	}
+	return ""
 }

@@ -91,6 +91,7 @@ type Claims struct {
 	Expires time.Time
 	// DigestPrefix is the approved plan's digest prefix (hex).
 	DigestPrefix string
+	prefix       [digestPrefix]byte
 }
 
 // Verify checks a host-scope token against the live plan's digest, this
@@ -103,6 +104,18 @@ func Verify(key []byte, token string, live [DigestSize]byte, host string, now ti
 // VerifyScoped is Verify for a token that must have scope want: a host
 // token is never accepted by the DC path, nor a DC token by the host path.
 func VerifyScoped(key []byte, want Scope, token string, live [DigestSize]byte, host string, now time.Time) (Claims, error) {
+	c, err := Check(key, want, token, host, now)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Approves(live)
+}
+
+// Check verifies everything a token says that needs no directory: its MAC,
+// scope, host and expiry. remediate calls it before any network I/O, so a
+// forged or foreign token never makes this host dial anything; the plan
+// digest is compared (Approves) once the live plan is known.
+func Check(key []byte, want Scope, token, host string, now time.Time) (Claims, error) {
 	token = strings.TrimSpace(token)
 	if token == "" {
 		return Claims{}, &Refusal{"missing", "no approval token: set ENTRA8344_APPROVAL_TOKEN (or --token) to the token of the verdict you approved"}
@@ -118,7 +131,7 @@ func VerifyScoped(key []byte, want Scope, token string, live [DigestSize]byte, h
 	if !hmac.Equal(b[26:], mac(key, b[:26])) {
 		return Claims{}, &Refusal{"bad-mac", "the approval token's signature does not verify under this host's approval key (altered, or issued under another key)"}
 	}
-	c := Claims{Scope: Scope(b[1]), Expires: time.Unix(int64(binary.BigEndian.Uint32(b[2:6])), 0).UTC(), DigestPrefix: hex.EncodeToString(b[10:26])}
+	c := Claims{Scope: Scope(b[1]), Expires: time.Unix(int64(binary.BigEndian.Uint32(b[2:6])), 0).UTC(), DigestPrefix: hex.EncodeToString(b[10:26]), prefix: [digestPrefix]byte(b[10:26])}
 	if c.Scope != want {
 		if want == ScopeDC {
 			return c, &Refusal{"wrong-scope", "the approval token is for the host that issued it, not for a plan passed with --plan: run remediate there without --plan"}
@@ -131,10 +144,16 @@ func VerifyScoped(key []byte, want Scope, token string, live [DigestSize]byte, h
 	if !now.Before(c.Expires) {
 		return c, &Refusal{"expired", fmt.Sprintf("the approval token expired at %s: run detect again and approve the new verdict", c.Expires.Format(time.RFC3339))}
 	}
-	if !hmac.Equal(b[10:26], live[:digestPrefix]) {
-		return c, &Refusal{"plan-changed", "the situation changed: the live plan differs from the approved one; run detect again and approve the new plan"}
-	}
 	return c, nil
+}
+
+// Approves says whether the checked token approves the plan whose digest is
+// live; otherwise the refusal is plan-changed.
+func (c Claims) Approves(live [DigestSize]byte) error {
+	if !hmac.Equal(c.prefix[:], live[:digestPrefix]) {
+		return &Refusal{"plan-changed", "the situation changed: the live plan differs from the approved one; run detect again and approve the new plan"}
+	}
+	return nil
 }
 
 func mac(key, signed []byte) []byte {

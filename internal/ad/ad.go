@@ -24,7 +24,25 @@ type Request struct {
 	Objects []string
 	// BatchSize is the number of objects per search (default 500).
 	BatchSize int
+	// ExpectNCs are domain naming contexts the caller's configuration says
+	// the forest has (a connector's domain partitions): the read fails with
+	// a *ForestError, before any other server is dialled, when the forest
+	// reached has none of them (a connector renamed or pointed elsewhere).
+	ExpectNCs []string
+	// Confine: every object must lie in a domain of the forest reached and
+	// every account's domain must be one of its domains, or the read fails
+	// with a *ForestError before any other server is dialled. The DC path
+	// sets it: names from a member server never choose what a DC reads.
+	Confine bool
 }
+
+// ForestError: the forest reached is not the one the request is about.
+type ForestError struct {
+	Code    string // forest-mismatch (ExpectNCs), outside-forest (Confine)
+	Message string
+}
+
+func (e *ForestError) Error() string { return e.Message }
 
 // AccountRef is a connector account as the sync engine names it.
 type AccountRef struct {

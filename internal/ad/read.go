@@ -31,6 +31,9 @@ func Read(ctx context.Context, dialer ldap.Dialer, req Request) (*Snapshot, erro
 		return nil, err
 	}
 	domains := r.partitions()
+	if err := r.confine(domains); err != nil {
+		return nil, err
+	}
 	r.dsHeuristics()
 	for _, d := range r.domainsToRead(domains) {
 		r.readDomain(d)
@@ -40,6 +43,35 @@ func Read(ctx context.Context, dialer ldap.Dialer, req Request) (*Snapshot, erro
 	// objects' structural classes, which are known only now.
 	r.schema()
 	return r.s, nil
+}
+
+// confine checks the request against the forest's own domain list, read
+// from the first server, before any other server is dialled.
+func (r *reader) confine(domains []*Domain) error {
+	if len(r.req.ExpectNCs) > 0 {
+		found := false
+		for _, nc := range r.req.ExpectNCs {
+			found = found || domainByNC(domains, nc) != nil
+		}
+		if !found {
+			return &ForestError{"forest-mismatch", fmt.Sprintf("%s belongs to the forest of %s, which has none of the domains the sync engine's connector is configured for (%s): the connector's configuration and the directory disagree, so nothing was read; check the connector's partitions in the Synchronization Service Manager",
+				r.s.Server, r.s.RootNC, strings.Join(r.req.ExpectNCs, "; "))}
+		}
+	}
+	if !r.req.Confine {
+		return nil
+	}
+	for _, dn := range r.req.Objects {
+		if domainOfDN(domains, dn) == nil {
+			return &ForestError{"outside-forest", fmt.Sprintf("object %q is in none of the domains of this forest (%s): only this forest's objects are read", dn, r.s.RootNC)}
+		}
+	}
+	for _, a := range r.req.Accounts {
+		if domainByName(domains, a.Domain) == nil {
+			return &ForestError{"outside-forest", fmt.Sprintf("the account %s\\%s belongs to none of the domains of this forest (%s): only this forest's accounts are read", a.Domain, a.User, r.s.RootNC)}
+		}
+	}
+	return nil
 }
 
 func forHost(h string) string {

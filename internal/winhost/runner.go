@@ -73,7 +73,7 @@ func (r *liveRunner) Run(ctx context.Context, c Command) (Result, error) {
 	stdout, stderr := &cappedBuffer{max: limit}, &cappedBuffer{max: limit}
 
 	cmd := exec.Command(c.Path, c.Args...)
-	cmd.Env = append(os.Environ(), c.Env...)
+	cmd.Env = append(childEnv(os.Environ()), c.Env...)
 	if c.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(c.Stdin)
 	}
@@ -203,4 +203,26 @@ func (b *cappedBuffer) Bytes() []byte {
 		return nil
 	}
 	return b.buf.Bytes()
+}
+
+// secretEnv are the approval's variables: a child process (PowerShell,
+// csexport.exe, and whatever modules they load) never needs them, and a
+// key or token it could read could approve a plan.
+var secretEnv = []string{"ENTRA8344_APPROVAL_KEY", "ENTRA8344_APPROVAL_TOKEN", "ENTRA8344_APPROVAL_PLAN"}
+
+// childEnv is env without the approval's variables (names compared
+// case-insensitively, as Windows does).
+func childEnv(env []string) []string {
+	out := make([]string, 0, len(env))
+next:
+	for _, kv := range env {
+		name, _, _ := strings.Cut(kv, "=")
+		for _, s := range secretEnv {
+			if strings.EqualFold(name, s) {
+				continue next
+			}
+		}
+		out = append(out, kv)
+	}
+	return out
 }

@@ -68,3 +68,24 @@ func TestRunShellExitCodeAndStderr(t *testing.T) {
 		t.Fatalf("Run = %+v, %v; want exit 7, stdout %q, stderr %q", res, err, "in", "oops\n")
 	}
 }
+
+// TestChildNeverSeesTheApproval: PowerShell and csexport.exe run without
+// the approval key, token and plan, whatever case the names are in; the
+// rest of the environment passes through.
+func TestChildNeverSeesTheApproval(t *testing.T) {
+	t.Setenv("ENTRA8344_APPROVAL_KEY", "k-secret")
+	t.Setenv("ENTRA8344_APPROVAL_TOKEN", "t-secret")
+	t.Setenv("ENTRA8344_APPROVAL_PLAN", "p-secret")
+	t.Setenv("Entra8344_Approval_Key", "k2-secret")
+	t.Setenv("ENTRA8344_KEEP", "kept")
+	res, err := NewRunner().Run(context.Background(), Command{Path: "/usr/bin/env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(res.Stdout), "secret") {
+		t.Errorf("the child saw the approval:\n%s", res.Stdout)
+	}
+	if !strings.Contains(string(res.Stdout), "ENTRA8344_KEEP=kept") {
+		t.Errorf("the child lost the rest of the environment:\n%s", res.Stdout)
+	}
+}
