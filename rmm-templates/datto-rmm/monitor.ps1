@@ -41,16 +41,21 @@ $E8Relaunch64 = $false
 # ---- Core (rmm-templates/src/core.ps1.tmpl) --------------------------------------
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-$E8Dir = Join-Path $env:ProgramData 'entra8344-rmm'
+# The known folder, not the ProgramData environment variable: the RMM's script variables can
+# arrive as environment variables and must not choose where SYSTEM runs from.
+$E8Dir = Join-Path ([Environment]::GetFolderPath('CommonApplicationData')) 'entra8344-rmm'
 $E8Exe = Join-Path $E8Dir 'entra8344.exe'
 $E8Verdict = Join-Path $E8Dir 'verdict.json'
 $E8Result = Join-Path $E8Dir 'result.json'
 $E8Log = Join-Path $E8Dir 'wrapper.log'
+$script:E8DirTrusted = $false
 
 function Write-E8Log {
     param([string]$Message)
+    # Only into a folder Assert-E8Dir passed: writing as SYSTEM into someone
+    # else's folder (a planted hard link or junction) writes where they choose.
+    if (-not $script:E8DirTrusted) { return }
     try {
-        if (-not (Test-Path -LiteralPath $E8Dir)) { return }
         if ((Test-Path -LiteralPath $E8Log) -and (Get-Item -LiteralPath $E8Log).Length -gt 1048576) {
             Move-Item -LiteralPath $E8Log -Destination ($E8Log + '.1') -Force
         }
@@ -105,8 +110,80 @@ function Read-E8Document {
     }
 }
 
+# ---- The folder: SYSTEM and Administrators only ------------------------------
+# The rule of the exe's own state directory (internal/winhost, judgePrivateDACL):
+# owner SYSTEM or Administrators, DACL protected from inheritance, no allow ACE
+# for any other SID (deny ACEs only take access away). SIDs, never names, so
+# the check does not depend on the display language.
+$E8SidSystem = 'S-1-5-18'
+$E8SidAdmins = 'S-1-5-32-544'
+
+function Get-E8DirProblem {
+    param([string]$Owner, [bool]$Protected, [bool]$NullDacl, [object[]]$Aces)
+    if ($Owner -ne $E8SidSystem -and $Owner -ne $E8SidAdmins) { return ('is owned by ' + $Owner + ', not by SYSTEM or Administrators (someone else created it)') }
+    if ($NullDacl) { return 'has a NULL DACL (everyone has full control)' }
+    if (-not $Protected) { return 'inherits permissions from its parent (the DACL is not protected)' }
+    $others = @()
+    foreach ($a in $Aces) {
+        if ($a.Allow -and $a.Mask -ne 0 -and $a.Sid -ne $E8SidSystem -and $a.Sid -ne $E8SidAdmins) { $others += $a.Sid }
+    }
+    if ($others.Count -gt 0) { return ('grants access to ' + ($others -join ', ')) }
+    return ''
+}
+
+# Reads the folder's owner and raw DACL and throws (nothing is run, nothing
+# written there) unless Get-E8DirProblem passes it. The raw ACL, not
+# GetAccessRules: that one skips callback (conditional) ACEs, which Windows
+# still honours; any ACE type but plain allow/deny counts as someone else.
+# A folder that fails is refused, not repaired: whoever made it may hold
+# handles opened before a repair, or own files inside.
+function Assert-E8Dir {
+    $ErrorActionPreference = 'Stop'
+    $script:E8DirTrusted = $false
+    $problem = ''
+    $item = Get-Item -LiteralPath $E8Dir -Force
+    if ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) {
+        $problem = 'is a junction or symbolic link'
+    } elseif (-not $item.PSIsContainer) {
+        $problem = 'is not a folder'
+    } else {
+        # A folder whose DACL keeps even SYSTEM from reading it is someone else's.
+        try {
+            $bytes = (Get-Acl -LiteralPath $E8Dir).GetSecurityDescriptorBinaryForm()
+        } catch {
+            throw ('refusing ' + $E8Dir + ': SYSTEM may not read its permissions (' + $_.Exception.Message + '); nothing was run. Delete the folder as an administrator and run again')
+        }
+        $sd = New-Object System.Security.AccessControl.RawSecurityDescriptor -ArgumentList $bytes, 0
+        $owner = 'nobody'
+        if ($sd.Owner) { $owner = $sd.Owner.Value }
+        $protected = ($sd.ControlFlags -band [System.Security.AccessControl.ControlFlags]::DiscretionaryAclProtected) -ne 0
+        $present = ($sd.ControlFlags -band [System.Security.AccessControl.ControlFlags]::DiscretionaryAclPresent) -ne 0
+        $nullDacl = (-not $present) -or ($null -eq $sd.DiscretionaryAcl)
+        $aces = @()
+        if (-not $nullDacl) {
+            foreach ($ace in $sd.DiscretionaryAcl) {
+                $type = [int]$ace.AceType
+                if ($type -eq 0 -or $type -eq 1) {
+                    $aces += New-Object PSObject -Property @{ Allow = ($type -eq 0); Sid = $ace.SecurityIdentifier.Value; Mask = $ace.AccessMask }
+                } else {
+                    $aces += New-Object PSObject -Property @{ Allow = $true; Sid = ('an ACE of type ' + $type); Mask = 1 }
+                }
+            }
+        }
+        $problem = Get-E8DirProblem -Owner $owner -Protected $protected -NullDacl $nullDacl -Aces $aces
+    }
+    if ($problem) {
+        throw ('refusing ' + $E8Dir + ': it ' + $problem + ', so someone else could change what SYSTEM runs or reads there; nothing was run. Delete the folder as an administrator and run again (it is recreated for SYSTEM and Administrators only)')
+    }
+    $script:E8DirTrusted = $true
+}
+
 # Reads the verdict the detect job cached; never runs the exe.
+# A verdict in a folder someone else could write is theirs, not the detect
+# job's: it is not read.
 function Read-E8Cache {
+    if (-not (Test-Path -LiteralPath $E8Dir)) { return (New-E8Failure -Kind 'monitor' -Why 'no cached verdict: the detect job has not run or failed (see wrapper.log)') }
+    try { Assert-E8Dir } catch { return (New-E8Failure -Kind 'monitor' -Why $_.Exception.Message) }
     if (-not (Test-Path -LiteralPath $E8Verdict)) { return (New-E8Failure -Kind 'monitor' -Why 'no cached verdict: the detect job has not run or failed (see wrapper.log)') }
     $age = ([DateTime]::UtcNow - (Get-Item -LiteralPath $E8Verdict).LastWriteTimeUtc).TotalMinutes
     if ($age -gt $E8MaxAgeMinutes) { return (New-E8Failure -Kind 'monitor' -Why ('the cached verdict is ' + [int]$age + ' minutes old: the detect job has stopped')) }

@@ -53,16 +53,21 @@ $E8Relaunch64 = $true
 # ---- Core (rmm-templates/src/core.ps1.tmpl) --------------------------------------
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
-$E8Dir = Join-Path $env:ProgramData 'entra8344-rmm'
+# The known folder, not the ProgramData environment variable: the RMM's script variables can
+# arrive as environment variables and must not choose where SYSTEM runs from.
+$E8Dir = Join-Path ([Environment]::GetFolderPath('CommonApplicationData')) 'entra8344-rmm'
 $E8Exe = Join-Path $E8Dir 'entra8344.exe'
 $E8Verdict = Join-Path $E8Dir 'verdict.json'
 $E8Result = Join-Path $E8Dir 'result.json'
 $E8Log = Join-Path $E8Dir 'wrapper.log'
+$script:E8DirTrusted = $false
 
 function Write-E8Log {
     param([string]$Message)
+    # Only into a folder Assert-E8Dir passed: writing as SYSTEM into someone
+    # else's folder (a planted hard link or junction) writes where they choose.
+    if (-not $script:E8DirTrusted) { return }
     try {
-        if (-not (Test-Path -LiteralPath $E8Dir)) { return }
         if ((Test-Path -LiteralPath $E8Log) -and (Get-Item -LiteralPath $E8Log).Length -gt 1048576) {
             Move-Item -LiteralPath $E8Log -Destination ($E8Log + '.1') -Force
         }
@@ -117,6 +122,74 @@ function Read-E8Document {
     }
 }
 
+# ---- The folder: SYSTEM and Administrators only ------------------------------
+# The rule of the exe's own state directory (internal/winhost, judgePrivateDACL):
+# owner SYSTEM or Administrators, DACL protected from inheritance, no allow ACE
+# for any other SID (deny ACEs only take access away). SIDs, never names, so
+# the check does not depend on the display language.
+$E8SidSystem = 'S-1-5-18'
+$E8SidAdmins = 'S-1-5-32-544'
+
+function Get-E8DirProblem {
+    param([string]$Owner, [bool]$Protected, [bool]$NullDacl, [object[]]$Aces)
+    if ($Owner -ne $E8SidSystem -and $Owner -ne $E8SidAdmins) { return ('is owned by ' + $Owner + ', not by SYSTEM or Administrators (someone else created it)') }
+    if ($NullDacl) { return 'has a NULL DACL (everyone has full control)' }
+    if (-not $Protected) { return 'inherits permissions from its parent (the DACL is not protected)' }
+    $others = @()
+    foreach ($a in $Aces) {
+        if ($a.Allow -and $a.Mask -ne 0 -and $a.Sid -ne $E8SidSystem -and $a.Sid -ne $E8SidAdmins) { $others += $a.Sid }
+    }
+    if ($others.Count -gt 0) { return ('grants access to ' + ($others -join ', ')) }
+    return ''
+}
+
+# Reads the folder's owner and raw DACL and throws (nothing is run, nothing
+# written there) unless Get-E8DirProblem passes it. The raw ACL, not
+# GetAccessRules: that one skips callback (conditional) ACEs, which Windows
+# still honours; any ACE type but plain allow/deny counts as someone else.
+# A folder that fails is refused, not repaired: whoever made it may hold
+# handles opened before a repair, or own files inside.
+function Assert-E8Dir {
+    $ErrorActionPreference = 'Stop'
+    $script:E8DirTrusted = $false
+    $problem = ''
+    $item = Get-Item -LiteralPath $E8Dir -Force
+    if ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint) {
+        $problem = 'is a junction or symbolic link'
+    } elseif (-not $item.PSIsContainer) {
+        $problem = 'is not a folder'
+    } else {
+        # A folder whose DACL keeps even SYSTEM from reading it is someone else's.
+        try {
+            $bytes = (Get-Acl -LiteralPath $E8Dir).GetSecurityDescriptorBinaryForm()
+        } catch {
+            throw ('refusing ' + $E8Dir + ': SYSTEM may not read its permissions (' + $_.Exception.Message + '); nothing was run. Delete the folder as an administrator and run again')
+        }
+        $sd = New-Object System.Security.AccessControl.RawSecurityDescriptor -ArgumentList $bytes, 0
+        $owner = 'nobody'
+        if ($sd.Owner) { $owner = $sd.Owner.Value }
+        $protected = ($sd.ControlFlags -band [System.Security.AccessControl.ControlFlags]::DiscretionaryAclProtected) -ne 0
+        $present = ($sd.ControlFlags -band [System.Security.AccessControl.ControlFlags]::DiscretionaryAclPresent) -ne 0
+        $nullDacl = (-not $present) -or ($null -eq $sd.DiscretionaryAcl)
+        $aces = @()
+        if (-not $nullDacl) {
+            foreach ($ace in $sd.DiscretionaryAcl) {
+                $type = [int]$ace.AceType
+                if ($type -eq 0 -or $type -eq 1) {
+                    $aces += New-Object PSObject -Property @{ Allow = ($type -eq 0); Sid = $ace.SecurityIdentifier.Value; Mask = $ace.AccessMask }
+                } else {
+                    $aces += New-Object PSObject -Property @{ Allow = $true; Sid = ('an ACE of type ' + $type); Mask = 1 }
+                }
+            }
+        }
+        $problem = Get-E8DirProblem -Owner $owner -Protected $protected -NullDacl $nullDacl -Aces $aces
+    }
+    if ($problem) {
+        throw ('refusing ' + $E8Dir + ': it ' + $problem + ', so someone else could change what SYSTEM runs or reads there; nothing was run. Delete the folder as an administrator and run again (it is recreated for SYSTEM and Administrators only)')
+    }
+    $script:E8DirTrusted = $true
+}
+
 # A 32-bit agent on 64-bit Windows: run this script again in the native
 # PowerShell through Sysnative, with the same environment (the token is in
 # ENTRA8344_APPROVAL_TOKEN by now), and pass its exit code on.
@@ -131,24 +204,31 @@ function Invoke-E8Relaunch {
     exit $code
 }
 
-# %ProgramData%\entra8344-rmm: owned by Administrators, SYSTEM and
-# Administrators only, nothing inherited, so nobody else can swap the exe
-# between the hash check and the run. (Not %ProgramData%\entra8344: that is
-# the binary's own state directory, which it creates and guards itself.)
+# %ProgramData%\entra8344-rmm, created in one call with its final security
+# descriptor (owner Administrators, protected DACL, full control for SYSTEM and
+# Administrators inherited inside: the exe's privateDirSDDL), so there is no
+# moment in which it has %ProgramData%'s inherited permissions. Then checked,
+# also when it already existed or someone made it first (CreateDirectory does
+# not fail on an existing folder). (Not %ProgramData%\entra8344: that is the
+# binary's own state directory, which it creates and guards itself.)
+$E8DirSddl = 'O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)'
+
 function Initialize-E8Dir {
-    $ErrorActionPreference = 'Continue'
-    if (-not (Test-Path -LiteralPath $E8Dir)) { New-Item -ItemType Directory -Path $E8Dir -Force | Out-Null }
-    $steps = @(
-        @($E8Dir, '/setowner', '*S-1-5-32-544', '/T', '/C', '/Q'),
-        @($E8Dir, '/inheritance:r', '/grant:r', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-544:(OI)(CI)F', '/Q'),
-        @((Join-Path $E8Dir '*'), '/reset', '/T', '/C', '/Q')
-    )
-    foreach ($step in $steps) {
-        $out = & icacls.exe @step 2>&1 | Out-String
-        if ($LASTEXITCODE -ne 0 -and $step[1] -ne '/reset') {
-            throw ('icacls ' + $step[1] + ' on ' + $E8Dir + ' failed (exit ' + $LASTEXITCODE + '): ' + $out.Trim())
+    $ErrorActionPreference = 'Stop'
+    # Get-Item -Force, not Test-Path: a junction to nowhere is there too.
+    if (-not (Get-Item -LiteralPath $E8Dir -Force -ErrorAction SilentlyContinue)) {
+        $sec = New-Object System.Security.AccessControl.DirectorySecurity
+        $sec.SetSecurityDescriptorSddlForm($E8DirSddl)
+        try {
+            [System.IO.Directory]::CreateDirectory($E8Dir, $sec) | Out-Null
+        } catch {
+            # Made by someone else meanwhile: Assert-E8Dir says what is wrong with it.
+            if (-not (Get-Item -LiteralPath $E8Dir -Force -ErrorAction SilentlyContinue)) {
+                throw ('could not create ' + $E8Dir + ' owned by Administrators (run as SYSTEM or an elevated administrator): ' + $_.Exception.Message)
+            }
         }
     }
+    Assert-E8Dir
 }
 
 function Get-E8Arch {
@@ -166,12 +246,17 @@ function Get-E8Pin {
     return $pin.ToLowerInvariant()
 }
 
+function Get-E8StreamSha256 {
+    param([System.IO.Stream]$Stream)
+    $sha = [System.Security.Cryptography.SHA256]::Create()
+    try { $bytes = $sha.ComputeHash($Stream) } finally { $sha.Clear() }
+    return ([System.BitConverter]::ToString($bytes) -replace '-', '').ToLowerInvariant()
+}
+
 function Get-E8Sha256 {
     param([string]$Path)
-    $sha = [System.Security.Cryptography.SHA256]::Create()
     $stream = [System.IO.File]::OpenRead($Path)
-    try { $bytes = $sha.ComputeHash($stream) } finally { $stream.Close(); $sha.Clear() }
-    return ([System.BitConverter]::ToString($bytes) -replace '-', '').ToLowerInvariant()
+    try { return (Get-E8StreamSha256 -Stream $stream) } finally { $stream.Close() }
 }
 
 function Assert-E8Signer {
@@ -229,16 +314,30 @@ function Install-E8Exe {
     }
 }
 
-# Runs the exe (hash checked again right before), stderr and stdout into the
-# wrapper log only; returns its exit code. The document is read from --output.
+# Runs the exe; returns its exit code (stderr and stdout go into the wrapper
+# log only; the document is read from --output). The swap window is closed
+# twice: the folder is checked again (nobody else can create, replace or
+# rename anything in it), and the file is opened with FileShare.Read, hashed
+# through that handle and held open until the process has exited, so nobody,
+# not even through a handle opened earlier, can write, replace, rename or
+# delete it (nor rename the folder around it) between the hash and the run:
+# the bytes hashed are the bytes Windows maps. An exe found in the folder is
+# never trusted: this is the check every run goes through.
 function Invoke-E8Exe {
     param([string[]]$Arguments)
-    $ErrorActionPreference = 'Continue'
     $pin = Get-E8Pin
-    $got = Get-E8Sha256 -Path $E8Exe
-    if ($got -ne $pin) { throw ('SHA-256 mismatch: ' + $E8Exe + ' is ' + $got + ', the script pins ' + $pin + '; not running it') }
-    $out = & $E8Exe @Arguments 2>&1 | Out-String
-    $code = $LASTEXITCODE
+    Assert-E8Dir
+    $stream = New-Object System.IO.FileStream -ArgumentList $E8Exe, ([System.IO.FileMode]::Open), ([System.IO.FileAccess]::Read), ([System.IO.FileShare]::Read)
+    try {
+        $got = Get-E8StreamSha256 -Stream $stream
+        if ($got -ne $pin) { throw ('SHA-256 mismatch: ' + $E8Exe + ' is ' + $got + ', the script pins ' + $pin + '; not running it') }
+        # Continue: Windows PowerShell turns a native program's stderr into errors.
+        $ErrorActionPreference = 'Continue'
+        $out = & $E8Exe @Arguments 2>&1 | Out-String
+        $code = $LASTEXITCODE
+    } finally {
+        $stream.Close()
+    }
     Write-E8Log ('entra8344 ' + $Arguments[0] + ' exited ' + $code + ': ' + (Limit-E8Text -Text $out.Trim() -Max 2000))
     return $code
 }
