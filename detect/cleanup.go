@@ -73,20 +73,45 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 	return p
 }
 
-// removable lists the explicit ACEs of trustee in dacl, each once, in DACL
-// order. Inherited ACEs are not AdminSDHolder's own (it is protected) and
-// are left to their parent.
+// removable lists the ACEs of trustee in dacl that StaleACERemovable
+// allows, each once, in DACL order.
 func removable(dacl *ntsd.ACL, trustee ntsd.SID) []ntsd.ACE {
 	var out []ntsd.ACE
 	seen := map[string]bool{}
 	for _, a := range dacl.ACEs {
-		if !a.Known() || a.IsInherited() || !a.SID.Equal(trustee) || seen[string(a.Bytes())] {
+		if !StaleACERemovable(a, trustee) || seen[string(a.Bytes())] {
 			continue
 		}
 		seen[string(a.Bytes())] = true
 		out = append(out, a)
 	}
 	return out
+}
+
+// StaleACERemovable is the single decision, for the cleanup plan and for
+// remediate when it applies it, of whether ACE a of a stale connector
+// account (trustee) may be removed from AdminSDHolder: only an explicit
+// allow ACE (A or OA) of an ordinary domain account. Removing an allow only
+// takes access away; removing a deny can grant access, an audit ACE is not
+// the connector's to drop, and an ACE this package does not decode cannot
+// be judged. Inherited ACEs belong to the parent (AdminSDHolder is
+// protected). Well-known SIDs are excluded because an allow for some of
+// them (OWNER RIGHTS) restricts access, and removing it would broaden it.
+func StaleACERemovable(a ntsd.ACE, trustee ntsd.SID) bool {
+	return a.Known() && a.IsAllow() && !a.IsInherited() && a.SID.Equal(trustee) && ad.IsOrdinaryAccountSID(trustee)
+}
+
+// removeAllBroadens reports whether `dsacls /R trustee`, which removes every
+// explicit ACE of trustee, would remove one StaleACERemovable keeps (a deny,
+// an audit), or one this package cannot attribute (undecoded ACEs, which
+// may be the trustee's): the manual line is then not printed.
+func removeAllBroadens(dacl *ntsd.ACL, trustee ntsd.SID) bool {
+	for _, a := range dacl.ACEs {
+		if !a.IsInherited() && !StaleACERemovable(a, trustee) && (!a.Known() || a.SID.Equal(trustee)) {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanupManual is the cleanup as a person would type it.
