@@ -16,7 +16,7 @@ import (
 // staging server using that account), so a person decides it on its own.
 func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 	p := schema.Plan{Changes: []schema.Change{}, Manual: []string{}, RiskNotes: []schema.RiskNote{}}
-	trigger := map[string]bool{}
+	trigger, broadens := map[string]bool{}, map[string]bool{}
 	var domains []*ad.Domain
 	for _, g := range diags {
 		if g.d.Kind != schema.DiagStaleConnectorACE || g.dom == nil || g.dom.AdminSDHolder == nil || g.dom.AdminSDHolder.SD == nil {
@@ -34,6 +34,7 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 				name = d.NetBIOS + `\` + name
 			}
 		}
+		broadens[d.DNSName+" "+trustee.String()] = removeAllBroadens(d.AdminSDHolder.SD.DACL, trustee)
 		for _, ace := range removable(d.AdminSDHolder.SD.DACL, trustee) {
 			id := fmt.Sprintf("R%d", len(p.Changes)+1)
 			c := schema.Change{ID: id, Action: schema.ActionRemoveACE, Domain: d.DNSName, DomainSID: d.SID.String(),
@@ -64,7 +65,7 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 		p.RemediableReason = "nothing to change"
 		return p
 	}
-	p.Manual = cleanupManual(p.Changes)
+	p.Manual = cleanupManual(p.Changes, broadens)
 	p.RemediableHere, p.RemediableReason = remediableHere(p.Changes, domains, host)
 	p.RiskNotes = []schema.RiskNote{
 		{ID: "other-connect-servers", Text: "Before approving, make sure no other Entra Connect server (a staging server, or another tenant's) still uses this account: its writeback would fail like this one's did. An ACE whose trustee no longer resolves is safe to remove."},
@@ -114,19 +115,26 @@ func removeAllBroadens(dacl *ntsd.ACL, trustee ntsd.SID) bool {
 	return false
 }
 
-// cleanupManual is the cleanup as a person would type it.
-func cleanupManual(changes []schema.Change) []string {
+// cleanupManual is the cleanup as a person would type it: per trustee,
+// dsacls /R where that removes nothing but the planned allow ACEs
+// (broadens says where it would remove more), then the protection task.
+func cleanupManual(changes []schema.Change, broadens map[string]bool) []string {
 	out := []string{}
+	done := map[string]bool{}
 	for _, c := range changes {
 		switch c.Action {
 		case schema.ActionRemoveACE:
+			if done[c.Domain+" "+c.TrusteeSID] {
+				continue
+			}
+			done[c.Domain+" "+c.TrusteeSID] = true
 			who := c.TrusteeName
 			if who == "" {
 				who = c.TrusteeSID
 			}
-			out = append(out, fmt.Sprintf(`dsacls "\\%s\%s" /R "%s"   (removes every ACE of %s; entra8344 removes only %s)`, c.Server, c.TargetDN, who, who, c.ACE))
+			out = append(out, staleRemoveLines(c.Server, c.TargetDN, who, broadens[c.Domain+" "+c.TrusteeSID])...)
 		case schema.ActionRunProtectTask:
-			out = append(out, fmt.Sprintf(`powershell -Command "$d=[ADSI]'LDAP://%s/RootDSE'; $d.Put('runProtectAdminGroupsTask','1'); $d.SetInfo()"`, c.Server))
+			out = append(out, triggerLine(c.Server))
 		}
 	}
 	return out
