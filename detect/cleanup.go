@@ -16,7 +16,7 @@ import (
 // staging server using that account), so a person decides it on its own.
 func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 	p := schema.Plan{Changes: []schema.Change{}, Manual: []string{}, RiskNotes: []schema.RiskNote{}}
-	trigger := map[string]bool{}
+	trigger, broadens := map[string]bool{}, map[string]bool{}
 	var domains []*ad.Domain
 	for _, g := range diags {
 		if g.d.Kind != schema.DiagStaleConnectorACE || g.dom == nil || g.dom.AdminSDHolder == nil || g.dom.AdminSDHolder.SD == nil {
@@ -34,6 +34,7 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 				name = d.NetBIOS + `\` + name
 			}
 		}
+		broadens[d.DNSName+" "+trustee.String()] = removeAllBroadens(d.AdminSDHolder.SD.DACL, trustee)
 		for _, ace := range removable(d.AdminSDHolder.SD.DACL, trustee) {
 			id := fmt.Sprintf("R%d", len(p.Changes)+1)
 			c := schema.Change{ID: id, Action: schema.ActionRemoveACE, Domain: d.DNSName, DomainSID: d.SID.String(),
@@ -64,7 +65,7 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 		p.RemediableReason = "nothing to change"
 		return p
 	}
-	p.Manual = cleanupManual(p.Changes)
+	p.Manual = cleanupManual(p.Changes, broadens)
 	p.RemediableHere, p.RemediableReason = remediableHere(p.Changes, domains, host)
 	p.RiskNotes = []schema.RiskNote{
 		{ID: "other-connect-servers", Text: "Before approving, make sure no other Entra Connect server (a staging server, or another tenant's) still uses this account: its writeback would fail like this one's did. An ACE whose trustee no longer resolves is safe to remove."},
@@ -73,14 +74,13 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 	return p
 }
 
-// removable lists the explicit ACEs of trustee in dacl, each once, in DACL
-// order. Inherited ACEs are not AdminSDHolder's own (it is protected) and
-// are left to their parent.
+// removable lists the ACEs of trustee in dacl that StaleACERemovable
+// allows, each once, in DACL order.
 func removable(dacl *ntsd.ACL, trustee ntsd.SID) []ntsd.ACE {
 	var out []ntsd.ACE
 	seen := map[string]bool{}
 	for _, a := range dacl.ACEs {
-		if !a.Known() || a.IsInherited() || !a.SID.Equal(trustee) || seen[string(a.Bytes())] {
+		if !StaleACERemovable(a, trustee) || seen[string(a.Bytes())] {
 			continue
 		}
 		seen[string(a.Bytes())] = true
@@ -89,19 +89,52 @@ func removable(dacl *ntsd.ACL, trustee ntsd.SID) []ntsd.ACE {
 	return out
 }
 
-// cleanupManual is the cleanup as a person would type it.
-func cleanupManual(changes []schema.Change) []string {
+// StaleACERemovable is the single decision, for the cleanup plan and for
+// remediate when it applies it, of whether ACE a of a stale connector
+// account (trustee) may be removed from AdminSDHolder: only an explicit
+// allow ACE (A or OA) of an ordinary domain account. Removing an allow only
+// takes access away; removing a deny can grant access, an audit ACE is not
+// the connector's to drop, and an ACE this package does not decode cannot
+// be judged. Inherited ACEs belong to the parent (AdminSDHolder is
+// protected). Well-known SIDs are excluded because an allow for some of
+// them (OWNER RIGHTS) restricts access, and removing it would broaden it.
+func StaleACERemovable(a ntsd.ACE, trustee ntsd.SID) bool {
+	return a.Known() && a.IsAllow() && !a.IsInherited() && a.SID.Equal(trustee) && ad.IsOrdinaryAccountSID(trustee)
+}
+
+// removeAllBroadens reports whether `dsacls /R trustee`, which removes every
+// explicit ACE of trustee, would remove one StaleACERemovable keeps (a deny,
+// an audit), or one this package cannot attribute (undecoded ACEs, which
+// may be the trustee's): the manual line is then not printed.
+func removeAllBroadens(dacl *ntsd.ACL, trustee ntsd.SID) bool {
+	for _, a := range dacl.ACEs {
+		if !a.IsInherited() && !StaleACERemovable(a, trustee) && (!a.Known() || a.SID.Equal(trustee)) {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanupManual is the cleanup as a person would type it: per trustee,
+// dsacls /R where that removes nothing but the planned allow ACEs
+// (broadens says where it would remove more), then the protection task.
+func cleanupManual(changes []schema.Change, broadens map[string]bool) []string {
 	out := []string{}
+	done := map[string]bool{}
 	for _, c := range changes {
 		switch c.Action {
 		case schema.ActionRemoveACE:
+			if done[c.Domain+" "+c.TrusteeSID] {
+				continue
+			}
+			done[c.Domain+" "+c.TrusteeSID] = true
 			who := c.TrusteeName
 			if who == "" {
 				who = c.TrusteeSID
 			}
-			out = append(out, fmt.Sprintf(`dsacls "\\%s\%s" /R "%s"   (removes every ACE of %s; entra8344 removes only %s)`, c.Server, c.TargetDN, who, who, c.ACE))
+			out = append(out, staleRemoveLines(c.Server, c.TargetDN, who, broadens[c.Domain+" "+c.TrusteeSID])...)
 		case schema.ActionRunProtectTask:
-			out = append(out, fmt.Sprintf(`powershell -Command "$d=[ADSI]'LDAP://%s/RootDSE'; $d.Put('runProtectAdminGroupsTask','1'); $d.SetInfo()"`, c.Server))
+			out = append(out, triggerLine(c.Server))
 		}
 	}
 	return out

@@ -7,6 +7,7 @@ import (
 
 	"entra8344/internal/ad"
 	"entra8344/internal/ldap"
+	"entra8344/internal/ntsd"
 	"entra8344/schema"
 )
 
@@ -49,7 +50,7 @@ func describe(g *diagnosis) {
 			capitalize(n), hasHave(d.ObjectCount), isAre(d.ObjectCount), itThem(d.ObjectCount), itThem(d.ObjectCount), pick(d.ObjectCount, "it keeps", "they keep"))
 		d.NextStep = "Confirm each account should no longer be an admin, then clear adminCount and re-enable inheritance on it (lines below); the next export succeeds once the OU's writeback permission is inherited again."
 		d.Manual = perObject(g.dns, func(dn string) []string {
-			return []string{fmt.Sprintf("Set-ADObject -Identity %s -Clear adminCount", psQuote(dn)), fmt.Sprintf("dsacls %s /P:N", cmdQuote(dn))}
+			return []string{clearAdminCountLine(dn), inheritLine(dn)}
 		})
 	case schema.DiagOUPermissionMissing:
 		d.Remediation = schema.RemediationManual
@@ -66,20 +67,31 @@ func describe(g *diagnosis) {
 		d.Explanation = fmt.Sprintf("AdminSDHolder of %s holds an ACE for a connector account that this server does not use: %s. The protection task stamps it onto every protected account.", d.Domain, d.Explanation)
 		d.NextStep = "If no other Entra Connect server (staging server included) uses that account, remove its ACE from AdminSDHolder (directory.cleanup: approve cleanup_approval's token, or the line below) and, once nothing uses it, disable the account."
 		if p := g.stale; p != nil && p.Found {
-			dom := ""
+			dom, broadens := "", true // not knowing the DACL, dsacls /R is not offered
 			if g.dom != nil {
 				dom = g.dom.NetBIOS
+				if sid, err := ntsd.ParseSIDString(g.key.attribute); err == nil && g.dom.AdminSDHolder != nil && g.dom.AdminSDHolder.SD != nil && g.dom.AdminSDHolder.SD.DACL != nil {
+					broadens = removeAllBroadens(g.dom.AdminSDHolder.SD.DACL, sid)
+				}
 			}
-			d.Manual = append(d.Manual, fmt.Sprintf(`dsacls "\\%s\%s" /R "%s\%s"`, pdc, holder, dom, p.SAM))
+			who := p.SAM
+			if dom != "" {
+				who = dom + `\` + p.SAM
+			}
+			d.Manual = append(d.Manual, staleRemoveLines(pdc, holder, who, broadens)...)
 		} else {
-			d.Manual = append(d.Manual, fmt.Sprintf("# remove the ACE(s) of %s on %s: Active Directory Users and Computers, View > Advanced Features, System > AdminSDHolder > Properties > Security > Advanced", g.key.attribute, holder))
+			sid := "that SID" // the key is a SID as ntsd renders it; anything else is not repeated
+			if s, err := ntsd.ParseSIDString(g.key.attribute); err == nil {
+				sid = s.String()
+			}
+			d.Manual = append(d.Manual, fmt.Sprintf("# remove the ACE(s) of %s on AdminSDHolder: Active Directory Users and Computers, View > Advanced Features, System > AdminSDHolder > Properties > Security > Advanced", sid))
 		}
 	case schema.DiagInheritanceDisabled:
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("%s %s not protected (adminCount is not set), but inheritance is disabled on %s, so the OU's writeback permission for %s on %s does not reach %s.",
 			capitalize(n), isAre(d.ObjectCount), itThem(d.ObjectCount), acct, attr, itThem(d.ObjectCount))
 		d.NextStep = "Re-enable inheritance on each object (lines below; Get-ADSyncObjectsWithInheritanceDisabled in ADSyncConfig lists them all), then run a delta sync."
-		d.Manual = perObject(g.dns, func(dn string) []string { return []string{fmt.Sprintf("dsacls %s /P:N", cmdQuote(dn))} })
+		d.Manual = perObject(g.dns, func(dn string) []string { return []string{inheritLine(dn)} })
 	case schema.DiagExplicitDeny:
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("An explicit Deny ACE stops %s from writing %s on %s (see the decision and ACEs of each object). A deny is evaluated before any grant, so adding a grant would not help.", acct, attr, n)
@@ -141,10 +153,19 @@ func ouLines(g *diagnosis) []string {
 			break
 		}
 		if f.Cmdlet != "" {
-			out = append(out, fmt.Sprintf("%s -ADConnectorAccountName %s -ADConnectorAccountDomain %s -ADobjectDN %s", f.Cmdlet, psQuote(user), psQuote(dnsDom), psQuote(ou)))
+			out = append(out, psLine(f.Cmdlet+" -ADConnectorAccountName %s -ADConnectorAccountDomain %s -ADobjectDN %s", user, dnsDom, ou))
 		} else {
 			// ADSyncConfig has no cmdlet for this attribute (msDS-KeyCredentialLink).
-			out = append(out, fmt.Sprintf(`dsacls %s /G "%s\%s:RPWP;%s;user" /I:S`, cmdQuote(ou), dom, user, g.d.Attribute))
+			who := user
+			if dom != "" {
+				who = dom + `\` + user
+			}
+			perm := permArg(who, "RPWP", g.d.Attribute, "user")
+			if perm == "" {
+				out = append(out, "# no dsacls line: the account or attribute name would be read as another permission; grant Read and Write Property on the attribute for descendant user objects in Active Directory Users and Computers")
+				continue
+			}
+			out = append(out, dsaclsLine("grant Read and Write Property on the attribute for descendant user objects in Active Directory Users and Computers", ou, sw("/G"), val(perm), sw("/I:S")))
 		}
 	}
 	return out
@@ -156,12 +177,6 @@ func splitAccount(a string) (user, domain string) {
 	}
 	return a, ""
 }
-
-func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
-// cmdQuote quotes for cmd.exe; DNs cannot usefully contain a double quote
-// unescaped, so one is refused by writing it as \22 (the DN hex escape).
-func cmdQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `\22`) + `"` }
 
 func pick(n int, one, many string) string {
 	if n == 1 {

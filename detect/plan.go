@@ -134,13 +134,13 @@ func manualPlan(changes []schema.Change) []string {
 	for _, c := range changes {
 		switch c.Action {
 		case schema.ActionAddACE:
-			out = append(out, fmt.Sprintf(`dsacls "\\%s\%s" /G "%s:WP;%s"`, c.Server, c.TargetDN, c.TrusteeName, c.Attribute))
+			out = append(out, dsaclsOnHolder("approve the plan instead: entra8344 writes exactly this ACE", c.Server, c.TargetDN, "/G", permArg(c.TrusteeName, "WP", c.Attribute, "")))
 		case schema.ActionRunProtectTask:
-			out = append(out, fmt.Sprintf(`powershell -Command "$d=[ADSI]'LDAP://%s/RootDSE'; $d.Put('runProtectAdminGroupsTask','1'); $d.SetInfo()"`, c.Server))
+			out = append(out, triggerLine(c.Server))
 		}
 	}
 	if len(out) > 0 {
-		out = append(out, `powershell -Command "Start-ADSyncSyncCycle -PolicyType Delta"`)
+		out = append(out, syncLine)
 	}
 	return out
 }

@@ -95,6 +95,7 @@ func TestPlanNeverBroadensAccess(t *testing.T) {
 	if !p.RemediableHere {
 		t.Errorf("writable domain, but not remediable here: %s", p.RemediableReason)
 	}
+	t.Run("removal", testCleanupNeverBroadens)
 }
 
 func TestPlanNotRemediableOnMemberServer(t *testing.T) {

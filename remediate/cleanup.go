@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"entra8344/detect"
 	"entra8344/internal/ntsd"
 	"entra8344/schema"
 )
@@ -25,9 +26,15 @@ func (r *run) removeStale(ctx context.Context, v *schema.Verdict, c schema.Chang
 		name: "remove",
 		resolve: func(sd *ntsd.SecurityDescriptor) (ntsd.ACE, string, error) {
 			for _, a := range sd.DACL.ACEs {
-				if a.Known() && !a.IsInherited() && a.SID.Equal(trustee) && a.SDDL(&domain) == c.ACE {
-					return a, "", nil
+				if !a.Known() || !a.SID.Equal(trustee) || a.SDDL(&domain) != c.ACE {
+					continue
 				}
+				// The same decision as the plan's: an approved change can
+				// only ever remove an allow ACE.
+				if !detect.StaleACERemovable(a, trustee) {
+					return ntsd.ACE{}, "", fmt.Errorf("the ACE %s on AdminSDHolder is not an explicit allow ACE of an ordinary account, and removing it could grant access; remove it by hand only if you are sure", c.ACE)
+				}
+				return a, "", nil
 			}
 			return ntsd.ACE{}, "the ACE " + c.ACE + " is no longer on AdminSDHolder: nothing to remove", nil
 		},

@@ -124,7 +124,8 @@ type Diagnosis struct {
 	AdminSDHolderACEs []string `json:"admin_sd_holder_aces"`
 	Explanation       string   `json:"explanation"`
 	NextStep          string   `json:"next_step"`
-	// Manual is what a person types instead (ADSyncConfig or dsacls lines).
+	// Manual is what a person types instead, at a PowerShell prompt (dsacls
+	// lines are also valid cmd.exe lines; lines starting with # are notes).
 	Manual []string `json:"manual"`
 	// Changes lists the plan changes that fix this diagnosis.
 	Changes []string `json:"changes"`
