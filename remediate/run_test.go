@@ -360,6 +360,10 @@ func TestRevertOnlyOursOrRestoreExact(t *testing.T) {
 			if rev.Status != schema.ResultRefused || rev.Refusal.Code != "restore-beyond-journal" || !strings.Contains(rev.Refusal.Message, "-(A;;RC;;;WD)") {
 				t.Fatalf("restore-exact over another admin's ACE: %s %+v, want refused showing -(A;;RC;;;WD)", rev.Status, rev.Refusal)
 			}
+			env.Token = tok // an approval of something else approves no difference
+			if other := w.revert(env); other.Status != schema.ResultRefused || other.Refusal.Code != "token-plan-changed" {
+				t.Fatalf("restore-exact with the remediation's token: %s %+v, want token-plan-changed", other.Status, other.Refusal)
+			}
 			if n := len(w.dir.Modifications()); n != mods {
 				t.Fatalf("the refused restore wrote %d times", n-mods)
 			}
