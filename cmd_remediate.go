@@ -117,13 +117,14 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 // RevertCmd removes exactly the ACEs a remediation added.
 type RevertCmd struct {
 	Journal      string `help:"The id of the remediate journal to undo (the result's journal.id)." required:""`
-	RestoreExact bool   `help:"Write the journal's backed-up DACL back byte for byte (undoes every change made since, shown in the result) instead of removing only the ACE it added."`
+	RestoreExact bool   `help:"Write the journal's backed-up DACL back byte for byte instead of removing only the ACE it added. When that would change more than the journal's own ACEs, it shows the difference and refuses, with a token for exactly that difference (--token)."`
+	Token        string `help:"With --restore-exact: the token a refused restore showed, approving exactly the difference beyond the journal's own ACEs." placeholder:"TOKEN"`
 	Replay       string `help:"Revert inside a replayed scenario's directory (tests and demos)." placeholder:"DIR|NAME"`
 	StateDir     string `help:"Folder of the lock and the journals (default: the state directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
 }
 
 func (c *RevertCmd) Run(stdio *IO) error {
-	env := remediate.RevertEnv{Journal: c.Journal, Version: version, RestoreExact: c.RestoreExact}
+	env := remediate.RevertEnv{Journal: c.Journal, Version: version, RestoreExact: c.RestoreExact, Token: c.Token}
 	var dialer ldap.Dialer
 	if c.Replay != "" {
 		sc, err := loadScenario(c.Replay)
@@ -135,20 +136,23 @@ func (c *RevertCmd) Run(stdio *IO) error {
 			return err
 		}
 		dialer, env.Replay, env.Now = d, sc.Name, func() time.Time { return sc.Now }
+		env.Key = approvalKey(sc.Name, hostApprovalKey)
 		env.StateDir = c.StateDir
 		if env.StateDir == "" {
 			env.StateDir = filepath.Join(os.TempDir(), "entra8344-replay", sc.Name)
 		}
 	} else {
-		d, why := newLiveDialer()
-		if d == nil {
-			return errors.New(why)
-		}
+		// The state directory first: an insecure one is refused before
+		// anything else is looked at.
 		dir, err := stateDirOr(c.StateDir)
 		if err != nil {
 			return fmt.Errorf("the state directory (lock, journal): %w", err)
 		}
-		dialer, env.StateDir = d, dir
+		d, why := newLiveDialer()
+		if d == nil {
+			return errors.New(why)
+		}
+		dialer, env.StateDir, env.Key = d, dir, approvalKey("", hostApprovalKey)
 	}
 	env.Dial = dialer.Dial
 	logger, closeLog := log.New(io.Discard, "", 0), func() {}

@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,5 +89,53 @@ func TestCleanupApproval(t *testing.T) {
 	r := result(t, out)
 	if code != 0 || r.Status != schema.ResultVerified || stepOf(r, "remove") != schema.StepDone || r.PlanDigest != c.PlanDigest {
 		t.Fatalf("cleanup: exit %d %s (%s)", code, r.Status, r.Summary)
+	}
+}
+
+// TestExplicitStateDirMustBePrivate: a live remediate or revert given a
+// state directory (--state-dir or ENTRA8344_STATE_DIR) that others may
+// write is refused before anything else, as the default one would be; a
+// missing one is created private; a replay may use any folder.
+func TestExplicitStateDirMustBePrivate(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir()) // the default state directory (host key)
+	for _, c := range []struct {
+		name    string
+		args    []string
+		loose   bool // the folder exists with mode 0777
+		refused bool
+	}{
+		{"remediate, loose folder", []string{"remediate"}, true, true},
+		{"revert, loose folder", []string{"revert", "--journal", "20250616T150000Z-1a2b3c"}, true, true},
+		{"remediate, missing folder", []string{"remediate"}, false, false},
+		{"revert, missing folder", []string{"revert", "--journal", "20250616T150000Z-1a2b3c"}, false, false},
+		{"replay, loose folder", []string{"remediate", "--replay", "keycredlink-admin"}, true, false},
+	} {
+		for _, viaEnv := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s env=%v", c.name, viaEnv), func(t *testing.T) {
+				dir := filepath.Join(t.TempDir(), "state")
+				if c.loose {
+					if err := os.Mkdir(dir, 0o777); err != nil {
+						t.Fatal(err)
+					}
+					os.Chmod(dir, 0o777) // past the umask
+				}
+				args := append([]string{}, c.args...)
+				if viaEnv {
+					t.Setenv("ENTRA8344_STATE_DIR", dir)
+				} else {
+					args = append(args, "--state-dir", dir)
+				}
+				out, stderr, code := runCLI(t, args...)
+				insecure := strings.Contains(stderr, "not private")
+				if insecure != c.refused || (c.refused && (out != "" || code == 0)) {
+					t.Fatalf("exit %d, stdout %q, stderr %q: want refused=%v for an insecure state directory", code, out, stderr, c.refused)
+				}
+				if !c.loose {
+					if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+						t.Errorf("the missing state directory was not created private: %v %v", fi, err)
+					}
+				}
+			})
+		}
 	}
 }

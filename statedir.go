@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"entra8344/internal/winhost"
 	"entra8344/remediate"
 )
@@ -15,9 +17,15 @@ func hostApprovalKey() ([]byte, error) {
 	return remediate.HostKey(dir)
 }
 
-// stateDirOr is the --state-dir the user gave, or the private state directory.
+// stateDirOr is the --state-dir (or ENTRA8344_STATE_DIR) the user gave, or
+// the private state directory; on a live host an explicit one must be as
+// private as the default (created so, or refused), because its journals
+// and lock steer what runs as SYSTEM. Replays do not call this.
 func stateDirOr(flag string) (string, error) {
 	if flag != "" {
+		if err := winhost.EnsurePrivateDir(flag); err != nil {
+			return "", fmt.Errorf("--state-dir / ENTRA8344_STATE_DIR: %w", err)
+		}
 		return flag, nil
 	}
 	return winhost.EnsureStateDir()

@@ -84,22 +84,51 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 	return p
 }
 
-// grantable enforces "never broaden access" on one proposed grant: an
-// allow-listed attribute resolved from the schema, and the SID of the
-// account the sync engine is configured with, which must be an ordinary
-// domain account (never a well-known, built-in or broad SID).
+// grantable enforces "never broaden access" on one proposed grant (see
+// Grantable), from what detect resolved.
 func grantable(g *diagnosis) error {
+	s := GrantSubject{Named: g.d.Attribute}
+	if g.dom != nil {
+		s.DomainSID = g.dom.SID
+	}
+	if g.attr != nil && g.attr.Found {
+		s.Attribute, s.AttributeGUID = g.attr.Name, g.attr.SchemaIDGUID
+	}
+	if g.account != nil && g.account.Found {
+		s.Account, s.AccountFound = g.account.SID, true
+	}
+	return Grantable(s)
+}
+
+// GrantSubject is what one AdminSDHolder grant is judged on: the domain,
+// the attribute as resolved from the schema (Attribute empty: not
+// resolved; Named is how the request named it), and the trustee.
+type GrantSubject struct {
+	DomainSID     ntsd.SID
+	Named         string
+	Attribute     string
+	AttributeGUID ntsd.GUID
+	Account       ntsd.SID
+	AccountFound  bool
+}
+
+// Grantable is the one decision on what entra8344 may grant (and so the
+// only ACEs revert may remove): an allow-listed attribute resolved from the
+// schema, and the SID of the account the sync engine is configured with,
+// which must be an ordinary domain account (never a well-known, built-in
+// or broad SID).
+func Grantable(s GrantSubject) error {
 	switch {
-	case g.dom == nil || g.dom.SID.IsZero():
+	case s.DomainSID.IsZero():
 		return fmt.Errorf("the domain of the objects is unknown")
-	case g.attr == nil || !g.attr.Found || g.attr.SchemaIDGUID.IsZero():
-		return fmt.Errorf("the attribute %s was not resolved from the schema", g.d.Attribute)
-	case !ad.Allowlisted(g.attr.Name) || ad.IsPasswordAttribute(g.attr.Name):
-		return fmt.Errorf("%s is not on the writeback allowlist", g.attr.Name)
-	case g.account == nil || !g.account.Found:
+	case s.Attribute == "" || s.AttributeGUID.IsZero():
+		return fmt.Errorf("the attribute %s was not resolved from the schema", s.Named)
+	case !ad.Allowlisted(s.Attribute) || ad.IsPasswordAttribute(s.Attribute):
+		return fmt.Errorf("%s is not on the writeback allowlist", s.Attribute)
+	case !s.AccountFound:
 		return fmt.Errorf("the connector account was not resolved in the directory")
-	case !ad.IsOrdinaryAccountSID(g.account.SID):
-		return fmt.Errorf("the connector account's SID %s is not an ordinary domain account SID", g.account.SID)
+	case !ad.IsOrdinaryAccountSID(s.Account):
+		return fmt.Errorf("the connector account's SID %s is not an ordinary domain account SID", s.Account)
 	}
 	return nil
 }

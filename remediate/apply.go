@@ -211,6 +211,9 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 		return true
 	}
 	i, _ = r.journal.Begin(JournalEntry{Name: e.name, Change: c.ID, Server: c.Server, DN: c.TargetDN, ACE: aceSDDL, ACEHex: hex.EncodeToString(ace.Bytes())})
+	if err := r.recordUse(); err != nil {
+		return fail(e.name, err.Error()+": nothing written", i)
+	}
 	err = conn.Modify(ctx, c.TargetDN, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},
 		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})
 	if err != nil {
@@ -389,7 +392,7 @@ func (r *run) sync(ctx context.Context) {
 // approved one is in place (a second run). It finds the journal of that
 // plan and checks, read from the directory, that every ACE it added is there.
 func (r *run) alreadyApplied(ctx context.Context, v *schema.Verdict, prefix string) bool {
-	js, _ := Journals(r.env.StateDir)
+	js, _ := Journals(r.env.StateDir, r.akey)
 	for _, j := range js {
 		if j.Command != "remediate" || !strings.HasPrefix(j.PlanDigest, prefix) || prefix == "" {
 			continue

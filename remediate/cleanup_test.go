@@ -65,6 +65,17 @@ func TestCleanupRemovesOnlyTheStaleACE(t *testing.T) {
 	if rev.Status != schema.ResultRefused || !strings.Contains(rev.Summary, "--restore-exact") {
 		t.Errorf("plain revert of a cleanup: %s (%s), want refused pointing at --restore-exact", rev.Status, rev.Summary)
 	}
+	// Bounded to the journal's own removed ACEs: with another change since,
+	// the restore shows it and refuses until a token approves it.
+	w.editHolder()
+	mods := len(w.dir.Modifications())
+	rev = remediate.Revert(context.Background(), w.revertEnv(res.Journal.ID, true))
+	if rev.Status != schema.ResultRefused || rev.Refusal.Code != "restore-beyond-journal" || !strings.Contains(rev.Refusal.Message, "-(A;;RC;;;WD)") || len(w.dir.Modifications()) != mods {
+		t.Fatalf("restore-exact of a cleanup over another change: %s %+v", rev.Status, rev.Refusal)
+	}
+	w.editDACL(holderDN, func(d *ntsd.ACL) {
+		d.Remove(ntsd.ACE{Type: ntsd.AccessAllowed, Mask: ntsd.RightReadControl, SID: ntsd.Everyone})
+	})
 	rev = remediate.Revert(context.Background(), w.revertEnv(res.Journal.ID, true))
 	if rev.Status != schema.ResultVerified || !bytes.Equal(w.holder(), before) {
 		t.Errorf("restore-exact of a cleanup: %s (%s), DACL restored %v", rev.Status, rev.Summary, bytes.Equal(w.holder(), before))

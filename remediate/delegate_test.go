@@ -195,7 +195,7 @@ func (w *world) revertEnv(journal string, exact bool) remediate.RevertEnv {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return remediate.RevertEnv{StateDir: w.stateDir, Journal: journal, RestoreExact: exact,
+	return remediate.RevertEnv{StateDir: w.stateDir, Journal: journal, RestoreExact: exact, Key: w.keyFunc(), Now: func() time.Time { return w.sc.Now },
 		Dial: func(ctx context.Context, s string) (ldap.Conn, error) { return d.Dial(ctx, s) }}
 }
 

@@ -85,7 +85,7 @@ func findStep(t *testing.T, res *schema.Result, name string) schema.ResultStep {
 
 // journalEntry is the journal's last entry named name.
 func (w *world) journalEntry(res *schema.Result, name string) (*remediate.Journal, remediate.JournalEntry) {
-	j, err := remediate.LoadJournal(w.stateDir, res.Journal.ID)
+	j, err := remediate.LoadJournal(w.stateDir, res.Journal.ID, w.key, "replay")
 	if err != nil {
 		w.t.Fatal(err)
 	}

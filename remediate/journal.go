@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -32,10 +33,21 @@ type Journal struct {
 	// the token), so that a reverted approval is not carried out again.
 	TokenID string         `json:"token_id,omitempty"`
 	Steps   []JournalEntry `json:"steps"`
+	// KeySource names the approval key the MAC is under (host, msp,
+	// replay): a hint for a run with another key, never trusted alone.
+	KeySource string `json:"key_source"`
+	// MAC authenticates everything above under JournalKey: revert and the
+	// used-approval checks act only on journals this host's key wrote.
+	MAC string `json:"mac"`
 
 	path string
+	key  []byte
 	now  func() time.Time
 }
+
+// ErrJournalTampered is wrapped by LoadJournal's error for a journal whose
+// MAC does not verify: it was altered, or written under another key.
+var ErrJournalTampered = errors.New("the journal does not verify under this host's key")
 
 // JournalEntry is one step as journaled.
 type JournalEntry struct {
@@ -62,9 +74,13 @@ type Backup struct {
 	USNChanged string `json:"usn_changed"`
 }
 
-// NewJournal creates the journal file in stateDir/journal; failure to write
-// it is reported before anything is changed.
-func NewJournal(stateDir, command, host, digest string, now func() time.Time) (*Journal, error) {
+// NewJournal creates the journal file in stateDir/journal, authenticated
+// under JournalKey(approvalKey) (source: where that key came from);
+// failure to write it is reported before anything is changed.
+func NewJournal(stateDir, command, host, digest string, approvalKey []byte, source string, now func() time.Time) (*Journal, error) {
+	if len(approvalKey) == 0 {
+		return nil, errors.New("no key to authenticate the journal with")
+	}
 	dir := filepath.Join(stateDir, JournalDir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create the journal folder %s: %w", dir, err)
@@ -75,7 +91,8 @@ func NewJournal(stateDir, command, host, digest string, now func() time.Time) (*
 	}
 	t := now().UTC()
 	j := &Journal{ID: t.Format("20060102T150405Z") + "-" + hex.EncodeToString(r[:]), Command: command, Host: host,
-		PlanDigest: digest, Started: t.Format(time.RFC3339), Status: "running", Steps: []JournalEntry{}, now: now}
+		PlanDigest: digest, Started: t.Format(time.RFC3339), Status: "running", Steps: []JournalEntry{}, KeySource: source,
+		key: JournalKey(approvalKey), now: now}
 	j.path = filepath.Join(dir, j.ID+".json")
 	return j, j.save()
 }
@@ -117,6 +134,12 @@ func (j *Journal) Finish(status string) error {
 }
 
 func (j *Journal) save() error {
+	j.MAC = ""
+	unsigned, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return err
+	}
+	j.MAC = stateMAC(j.key, "journal", unsigned)
 	b, err := json.MarshalIndent(j, "", "  ")
 	if err != nil {
 		return err
@@ -131,12 +154,16 @@ func (j *Journal) save() error {
 	return nil
 }
 
-// LoadJournal reads a journal by ID from stateDir.
-func LoadJournal(stateDir, id string) (*Journal, error) {
+// LoadJournal reads a journal by ID from stateDir and checks its MAC under
+// JournalKey(approvalKey) (source: where that key came from, for the
+// message). The MAC covers the journal as parsed, so every field revert
+// acts on is authenticated; a journal that fails is ErrJournalTampered.
+func LoadJournal(stateDir, id string, approvalKey []byte, source string) (*Journal, error) {
 	if id == "" || strings.ContainsAny(id, `/\.:`) {
 		return nil, fmt.Errorf("journal id %q is not one entra8344 wrote (like 20250616T150000Z-1a2b3c)", id)
 	}
-	b, err := os.ReadFile(filepath.Join(stateDir, JournalDir, id+".json"))
+	path := filepath.Join(stateDir, JournalDir, id+".json")
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read journal %s: %w", id, err)
 	}
@@ -144,12 +171,27 @@ func LoadJournal(stateDir, id string) (*Journal, error) {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return nil, fmt.Errorf("journal %s is damaged: %w", id, err)
 	}
-	j.path = filepath.Join(stateDir, JournalDir, id+".json")
+	got := j.MAC
+	j.MAC, j.key = "", JournalKey(approvalKey)
+	unsigned, err := json.MarshalIndent(&j, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("journal %s is damaged: %w", id, err)
+	}
+	if !hmac.Equal([]byte(got), []byte(stateMAC(j.key, "journal", unsigned))) || j.ID != id {
+		hint := "it was altered, or written by a version that did not authenticate journals"
+		if got != "" && j.KeySource != "" && j.KeySource != source {
+			hint = fmt.Sprintf("it says it was written under the %s key and this run has the %s key (%s set or unset as then), or it was altered", j.KeySource, source, EnvApprovalKey)
+		}
+		return nil, fmt.Errorf("%w: journal %s (%s): %s; nothing is done with it", ErrJournalTampered, id, path, hint)
+	}
+	j.MAC, j.path = got, path
 	return &j, nil
 }
 
-// Journals lists the journals in stateDir, newest first.
-func Journals(stateDir string) ([]*Journal, error) {
+// Journals lists the journals in stateDir that verify under approvalKey's
+// journal key, newest first: an unauthenticated journal never vouches for
+// anything (an applied plan, a used or reverted approval).
+func Journals(stateDir string, approvalKey []byte) ([]*Journal, error) {
 	entries, err := os.ReadDir(filepath.Join(stateDir, JournalDir))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -163,7 +205,7 @@ func Journals(stateDir string) ([]*Journal, error) {
 		if !ok {
 			continue
 		}
-		if j, err := LoadJournal(stateDir, id); err == nil {
+		if j, err := LoadJournal(stateDir, id, approvalKey, ""); err == nil {
 			out = append(out, j)
 		}
 	}

@@ -1,6 +1,7 @@
 package remediate
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -88,4 +89,23 @@ func HostKey(dir string) ([]byte, error) {
 func ReplayKey(scenario string) []byte {
 	k := sha256.Sum256([]byte("entra8344 replay key\x00" + scenario))
 	return k[:]
+}
+
+// JournalKey derives, from an approval key (the host's, the MSP's or a
+// replay's), the key that journals and used-approval records are
+// authenticated under. The distinct label keeps the two apart: no journal
+// MAC is ever a valid token MAC, nor the reverse.
+func JournalKey(approvalKey []byte) []byte {
+	m := hmac.New(sha256.New, approvalKey)
+	m.Write([]byte("entra8344 journal key v1"))
+	return m.Sum(nil)
+}
+
+// stateMAC authenticates one state-directory document of kind under a
+// journal key (hex HMAC-SHA256 over the kind and the document).
+func stateMAC(key []byte, kind string, doc []byte) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("entra8344 " + kind + " v1\x00"))
+	m.Write(doc)
+	return hex.EncodeToString(m.Sum(nil))
 }

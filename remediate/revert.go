@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -25,6 +26,11 @@ type RevertEnv struct {
 	// removing the one ACE: every change made since is undone too, and the
 	// result shows the difference.
 	RestoreExact bool
+	// Key is the approval key: the journals are authenticated under it
+	// (JournalKey), and Token, for --restore-exact, must approve under it
+	// exactly the difference beyond the journal's own ACEs.
+	Key   func() ([]byte, string, error)
+	Token string
 }
 
 // Revert removes exactly the ACEs a remediate journal added: each one, byte
@@ -47,7 +53,21 @@ func Revert(ctx context.Context, env RevertEnv) *schema.Result {
 }
 
 func (r *run) revert(ctx context.Context, env RevertEnv) {
-	src, err := LoadJournal(env.StateDir, env.Journal)
+	if env.Key == nil {
+		r.refuse("no-key", "no approval key to authenticate the journal with: nothing written", "")
+		return
+	}
+	key, source, err := env.Key()
+	if err != nil {
+		r.refuse("no-key", "the approval key is not available to authenticate the journal: "+err.Error()+": nothing written", "")
+		return
+	}
+	r.akey, r.asrc = key, source
+	src, err := LoadJournal(env.StateDir, env.Journal, key, source)
+	if errors.Is(err, ErrJournalTampered) {
+		r.refuse("journal-tampered", err.Error(), env.Journal)
+		return
+	}
 	if err != nil {
 		r.refuse("journal-unreadable", err.Error(), env.Journal)
 		return
@@ -68,7 +88,10 @@ func (r *run) revert(ctx context.Context, env RevertEnv) {
 		r.refuse("cleanup-journal", "journal "+src.ID+" removed stale ACEs rather than adding one: to put them back, revert it with --restore-exact (writes the DACL backed up before the removal)", src.ID)
 		return
 	}
-	j, err := NewJournal(env.StateDir, "revert", src.Host, src.PlanDigest, r.now)
+	if !r.bound(ctx, env, src) {
+		return
+	}
+	j, err := NewJournal(env.StateDir, "revert", src.Host, src.PlanDigest, r.akey, r.asrc, r.now)
 	if err != nil {
 		r.refuse("journal-unwritable", err.Error()+": nothing was changed", env.StateDir)
 		return
@@ -81,7 +104,7 @@ func (r *run) revert(ctx context.Context, env RevertEnv) {
 		for _, e := range src.Steps {
 			if e.Name == "backup" && e.State == "done" && e.Backup != nil {
 				n++
-				if !r.restoreExact(ctx, env, e) {
+				if !r.restoreExact(ctx, env, src, e) {
 					return
 				}
 			}
@@ -171,7 +194,7 @@ func indexBytes(l *ntsd.ACL, raw []byte) int {
 
 // restoreExact writes a backed-up DACL back byte for byte, after reading
 // the current one to show what that undoes.
-func (r *run) restoreExact(ctx context.Context, env RevertEnv, e JournalEntry) bool {
+func (r *run) restoreExact(ctx context.Context, env RevertEnv, src *Journal, e JournalEntry) bool {
 	b := e.Backup
 	s := schema.ResultStep{Name: "restore", Change: e.Change, Server: b.Server, DN: b.DN}
 	fail := func(msg string, i int) bool {
@@ -206,6 +229,21 @@ func (r *run) restoreExact(ctx context.Context, env RevertEnv, e JournalEntry) b
 		r.journal.End(i, "skipped", s.Message, nil)
 		r.step(s)
 		return true
+	}
+	// Bounded as checked before the run wrote anything (bound): the same
+	// difference, read again right before the write.
+	extra, _, err := restoreExtra(ctx, conn, src, b)
+	if err != nil {
+		return fail(err.Error(), i)
+	}
+	approved := map[string]bool{}
+	for _, k := range r.approvedExtra {
+		approved[k] = true
+	}
+	for _, k := range extra {
+		if !approved[k] {
+			return fail("the DACL of "+b.DN+" changed since the restore was checked: nothing written; run revert again to see the difference", i)
+		}
 	}
 	err = conn.Modify(ctx, b.DN, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{backup}}},
 		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})

@@ -61,6 +61,13 @@ type run struct {
 	journal *Journal
 	now     func() time.Time
 	scope   Scope
+	// akey is the approval key (asrc: where from) that journals and
+	// used-approval records are authenticated under (JournalKey).
+	akey []byte
+	asrc string
+	// approvedExtra: a revert --restore-exact's difference beyond the
+	// journal's own ACEs that its token approved (revert_bounds.go).
+	approvedExtra []string
 }
 
 // Run re-detects, checks the approval against the live plan, and applies
@@ -181,10 +188,7 @@ func (r *run) remediate(ctx context.Context) {
 		r.refuse("token-plan-changed", err.Error(), "")
 		return
 	}
-	if src, rev := revertedApproval(r.env.StateDir, TokenID(r.env.Token)); rev != "" {
-		msg := fmt.Sprintf("this approval was carried out by journal %s and reverted by journal %s: an approval is used once; run detect again and approve the new plan", src, rev)
-		r.step(schema.ResultStep{Name: "token", Status: schema.StepRefused, Message: msg})
-		r.refuse("token-reverted", msg, src)
+	if r.usedApproval(ctx, v, claims) {
 		return
 	}
 	r.step(schema.ResultStep{Name: "plan", Status: schema.StepDone, Message: "the live plan is the approved one"})
@@ -202,7 +206,7 @@ func (r *run) remediate(ctx context.Context) {
 		r.apply(ctx, v)
 		return
 	}
-	j, err := NewJournal(r.env.StateDir, "remediate", r.res.Host, r.res.PlanDigest, r.now)
+	j, err := NewJournal(r.env.StateDir, "remediate", r.res.Host, r.res.PlanDigest, r.akey, r.asrc, r.now)
 	if err != nil {
 		r.refuse("journal-unwritable", err.Error()+": nothing was changed", r.env.StateDir)
 		return
@@ -240,11 +244,12 @@ func (r *run) checkToken(ctx context.Context, scope Scope) (Claims, bool) {
 		return Claims{}, false
 	}
 	r.res.Host = HostID(facts.ComputerName, facts.DNSDomain)
-	key, _, err := r.env.Key()
+	key, src, err := r.env.Key()
 	if err != nil {
 		r.refuse("no-key", "the approval key is not available: "+err.Error(), "")
 		return Claims{}, false
 	}
+	r.akey, r.asrc = key, src
 	claims, err := Check(key, scope, r.env.Token, r.res.Host, r.now())
 	if err != nil {
 		r.step(schema.ResultStep{Name: "token", Status: schema.StepRefused, Message: err.Error()})
@@ -329,9 +334,9 @@ func resultSummary(res *schema.Result) string {
 }
 
 // revertedApproval finds a remediation carried out under the token named
-// tokenID that a revert has since undone.
-func revertedApproval(stateDir, tokenID string) (source, revert string) {
-	js, _ := Journals(stateDir)
+// tokenID that a revert has since undone (authenticated journals only).
+func revertedApproval(stateDir string, key []byte, tokenID string) (source, revert string) {
+	js, _ := Journals(stateDir, key)
 	used := map[string]bool{}
 	for _, j := range js {
 		if j.Command == "remediate" && j.TokenID == tokenID {

@@ -65,6 +65,10 @@ func (w *world) approve() (*schema.Verdict, string) {
 
 type remediateEnv = remediate.Env
 
+func (w *world) keyFunc() func() ([]byte, string, error) {
+	return func() ([]byte, string, error) { return w.key, "replay", nil }
+}
+
 func (w *world) remediate(token string) *schema.Result { return w.remediateWith(token, nil) }
 
 func (w *world) remediateWith(token string, edit func(*remediate.Env)) *schema.Result {
@@ -168,7 +172,7 @@ func TestRemediateRevertDemo(t *testing.T) {
 	}
 
 	d, _ := w.dir.Dialer(w.sc.Name)
-	rev := remediate.Revert(context.Background(), remediate.RevertEnv{StateDir: w.stateDir, Journal: res.Journal.ID,
+	rev := remediate.Revert(context.Background(), remediate.RevertEnv{StateDir: w.stateDir, Journal: res.Journal.ID, Key: w.keyFunc(),
 		Dial: func(ctx context.Context, s string) (ldap.Conn, error) { return d.Dial(ctx, s) }})
 	if rev.Status != schema.ResultVerified || stepStatus(rev, "remove") != schema.StepDone {
 		t.Fatalf("revert: %s (%s)", rev.Status, rev.Summary)
@@ -267,7 +271,7 @@ func TestRemediateFaults(t *testing.T) {
 		if !bytes.Equal(w.holder(), before) {
 			t.Error("AdminSDHolder changed although the write was refused")
 		}
-		j, err := remediate.LoadJournal(w.stateDir, res.Journal.ID)
+		j, err := remediate.LoadJournal(w.stateDir, res.Journal.ID, w.key, "replay")
 		if err != nil || j.Status != "error" || j.Steps[len(j.Steps)-1].Name != "write" || j.Steps[len(j.Steps)-1].State != "failed" || j.Steps[0].Backup == nil {
 			t.Errorf("journal %+v (%v)", j, err)
 		}
@@ -335,7 +339,9 @@ func TestConcurrentRemediate(t *testing.T) {
 
 // TestRevertOnlyOursOrRestoreExact: another administrator adds an ACE after
 // the remediation. revert removes exactly ours and keeps theirs;
-// --restore-exact writes the backup back, undoing both, and says so.
+// --restore-exact first shows the difference beyond the journal (theirs)
+// and refuses, writing nothing; with the token it hands out for exactly
+// that difference it writes the backup back, undoing both, and says so.
 func TestRevertOnlyOursOrRestoreExact(t *testing.T) {
 	for _, exact := range []bool{false, true} {
 		w := newWorld(t, "keycredlink-admin", true)
@@ -347,13 +353,23 @@ func TestRevertOnlyOursOrRestoreExact(t *testing.T) {
 		}
 		w.editHolder()
 		edited, _ := ntsd.Parse(w.holder())
-		d, _ := w.dir.Dialer(w.sc.Name)
-		rev := remediate.Revert(context.Background(), remediate.RevertEnv{StateDir: w.stateDir, Journal: res.Journal.ID, RestoreExact: exact,
-			Dial: func(ctx context.Context, s string) (ldap.Conn, error) { return d.Dial(ctx, s) }})
-		doc, _ := schema.Marshal(rev)
-		if err := schema.Validate("result", doc); err != nil {
-			t.Fatal(err)
+		env := w.revertEnv(res.Journal.ID, exact)
+		if exact {
+			mods := len(w.dir.Modifications())
+			rev := w.revert(env)
+			if rev.Status != schema.ResultRefused || rev.Refusal.Code != "restore-beyond-journal" || !strings.Contains(rev.Refusal.Message, "-(A;;RC;;;WD)") {
+				t.Fatalf("restore-exact over another admin's ACE: %s %+v, want refused showing -(A;;RC;;;WD)", rev.Status, rev.Refusal)
+			}
+			env.Token = tok // an approval of something else approves no difference
+			if other := w.revert(env); other.Status != schema.ResultRefused || other.Refusal.Code != "token-plan-changed" {
+				t.Fatalf("restore-exact with the remediation's token: %s %+v, want token-plan-changed", other.Status, other.Refusal)
+			}
+			if n := len(w.dir.Modifications()); n != mods {
+				t.Fatalf("the refused restore wrote %d times", n-mods)
+			}
+			_, env.Token, _ = strings.Cut(rev.Refusal.Message, "--token ")
 		}
+		rev := w.revert(env)
 		if rev.Status != schema.ResultVerified {
 			t.Fatalf("exact=%v: %s", exact, rev.Summary)
 		}
@@ -367,6 +383,17 @@ func TestRevertOnlyOursOrRestoreExact(t *testing.T) {
 			t.Errorf("revert removed more or less than our one ACE: %d ACEs, had %d", len(now.DACL.ACEs), len(edited.DACL.ACEs))
 		}
 	}
+}
+
+// revert runs a revert and validates its result against the schema.
+func (w *world) revert(env remediate.RevertEnv) *schema.Result {
+	w.t.Helper()
+	rev := remediate.Revert(context.Background(), env)
+	doc, _ := schema.Marshal(rev)
+	if err := schema.Validate("result", doc); err != nil {
+		w.t.Fatalf("revert result does not validate: %v\n%s", err, doc)
+	}
+	return rev
 }
 
 // TestSyncBusyIsPending: the grant is verified, but the engine stays busy:

@@ -48,6 +48,16 @@ func EnsureStateDir() (string, error) {
 	return dir, nil
 }
 
+// EnsurePrivateDir applies the state directory's rules to another folder
+// (an explicit --state-dir): it is created private when missing, and an
+// existing one must already be private (ErrStateDirInsecure otherwise).
+func EnsurePrivateDir(dir string) error {
+	if dir == "" {
+		return errors.New("no state directory given")
+	}
+	return ensurePrivateDir(dir)
+}
+
 // StateDirStatus is what CheckStateDir found (doctor prints it).
 type StateDirStatus struct {
 	Path   string `json:"path"`

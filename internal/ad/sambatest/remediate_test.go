@@ -102,7 +102,7 @@ func TestSambaRemediateAndRevert(t *testing.T) {
 		t.Errorf("the second run added another copy")
 	}
 
-	rev := remediate.Revert(ctx, remediate.RevertEnv{StateDir: state, Journal: res.Journal.ID, Dial: fixedDialer{goldap.Dialer{URL: d.url, Options: d.admin}}.Dial})
+	rev := remediate.Revert(ctx, remediate.RevertEnv{StateDir: state, Journal: res.Journal.ID, Key: env.Key, Dial: fixedDialer{goldap.Dialer{URL: d.url, Options: d.admin}}.Dial})
 	// The ACE is removed and read back gone; the protection task, asked to
 	// run again so the objects lose their copy, is refused by Samba (53):
 	// the revert is pending on that alone.
