@@ -3,7 +3,8 @@
 # Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects,
 # state directory, rotated log file, Application event log;
 # then the internal/ldap/wldap32 tests (Wine's wldap32.dll against the Samba
-# DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh);
+# DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh;
+# a stalled server that accepts and never answers the bind needs no DC);
 # then entra8344.exe itself (TestUnderWine) and, with the DC, its
 # remediate --plan and revert against Samba (TestWineRemediateOnSamba).
 #
