@@ -23,12 +23,48 @@ func wineDoctor(t *testing.T, exe string) {
 	if vcode != exitOK || verr != "" || json.Unmarshal([]byte(vout), &ver) != nil {
 		t.Fatalf("version under Wine: exit %d stderr %q stdout %q", vcode, verr, vout)
 	}
-	var env []string
-	samba := os.Getenv("SAMBA_DC_LDAP_URL") != ""
-	if samba {
-		env = []string{envLDAPServer + "=" + os.Getenv("SAMBA_DC_HOST"), envLDAPUser + "=Administrator",
-			envLDAPDomain + "=" + os.Getenv("SAMBA_DC_DOMAIN"), envLDAPPassword + "=" + os.Getenv("SAMBA_DC_ADMIN_PASS")}
+	r, status := wineDoctorRun(t, exe, nil)
+	if r.Process.Elevated == nil || r.Process.SID == "" || r.Host.Role != "member" {
+		t.Errorf("process %+v, role %q", r.Process, r.Host.Role)
 	}
+	if os.Getenv("ENTRA8344_EXPECT_VERSION_RESOURCE") == "1" {
+		num, _ := release.FileVersion(ver.Version)
+		if r.Exe.ProductVersion != ver.Version || r.Exe.FileVersion != num || r.Exe.MatchesBuild == nil || !*r.Exe.MatchesBuild {
+			t.Errorf("version resource through GetFileVersionInfo under Wine: %+v; `version` says %s (file version %s)", r.Exe, ver.Version, num)
+		}
+	}
+	// Wine keeps no file security descriptors: the state directory (made by
+	// the live detect before) can never be private there, and doctor says so.
+	if c := status["state_dir"]; c.Status == doctor.StatusOK {
+		t.Errorf("state_dir ok under Wine, which stores no DACLs: %+v", c)
+	}
+	if c := status["powershell.language_mode"]; c.Status != doctor.StatusUnknown {
+		t.Errorf("Wine's powershell.exe is a stub that prints nothing: %+v", c)
+	}
+	if os.Getenv("SAMBA_DC_LDAP_URL") == "" {
+		return
+	}
+	// The directory checks against Samba need the test build's hooks.
+	r, status = wineDoctorRun(t, hooksExe(t), sambaHooksEnv())
+	if r.LDAP.Bound == nil || !*r.LDAP.Bound || r.LDAP.Operations < 3 || r.LDAP.DomainNC != os.Getenv("SAMBA_DC_BASE_DN") {
+		t.Errorf("ldap %+v", r.LDAP)
+	}
+	if r.AdminSDHolder.SDRightsEffective == nil || *r.AdminSDHolder.SDRightsEffective != 15 || status["adminsdholder.write_dacl"].Status != doctor.StatusOK {
+		t.Errorf("Administrator may write AdminSDHolder's DACL on Samba: %+v", r.AdminSDHolder)
+	}
+	// Samba 4.17 has no WhoAmI: the identity, and so the protect-task right, are unknown.
+	if r.LDAP.Identity == "" && (status["ldap.identity"].Status != doctor.StatusUnknown || !strings.Contains(r.LDAP.IdentityProblem, "not supported") ||
+		status["protect_task.trigger"].Status != doctor.StatusUnknown) {
+		t.Errorf("without WhoAmI: identity %+v, protect task %+v", status["ldap.identity"], status["protect_task.trigger"])
+	}
+	if !bytes.Contains([]byte(r.LDAP.ProtectionNote), []byte("92")) || status["ldap.sign_seal"].Status != doctor.StatusUnknown {
+		t.Errorf("Wine cannot confirm sealing: %+v", r.LDAP)
+	}
+}
+
+// wineDoctorRun runs doctor under Wine and decodes its one report.
+func wineDoctorRun(t *testing.T, exe string, env []string) (doctor.Report, map[string]doctor.Check) {
+	t.Helper()
 	stdout, stderr, code := wineEnv(t, exe, env, "doctor", "--powershell-timeout", "30s")
 	if stderr != "" {
 		t.Errorf("doctor wrote to stderr: %q", stderr)
@@ -47,38 +83,5 @@ func wineDoctor(t *testing.T, exe string) {
 		status[c.ID] = c
 		t.Logf("%-26s %-8s %s", c.ID, c.Status, c.Message)
 	}
-	if r.Process.Elevated == nil || r.Process.SID == "" || r.Host.Role != "member" {
-		t.Errorf("process %+v, role %q", r.Process, r.Host.Role)
-	}
-	if os.Getenv("ENTRA8344_EXPECT_VERSION_RESOURCE") == "1" {
-		num, _ := release.FileVersion(ver.Version)
-		if r.Exe.ProductVersion != ver.Version || r.Exe.FileVersion != num || r.Exe.MatchesBuild == nil || !*r.Exe.MatchesBuild {
-			t.Errorf("version resource through GetFileVersionInfo under Wine: %+v; `version` says %s (file version %s)", r.Exe, ver.Version, num)
-		}
-	}
-	// Wine keeps no file security descriptors: the state directory (made by
-	// the live detect before) can never be private there, and doctor says so.
-	if c := status["state_dir"]; c.Status == doctor.StatusOK {
-		t.Errorf("state_dir ok under Wine, which stores no DACLs: %+v", c)
-	}
-	if c := status["powershell.language_mode"]; c.Status != doctor.StatusUnknown {
-		t.Errorf("Wine's powershell.exe is a stub that prints nothing: %+v", c)
-	}
-	if !samba {
-		return
-	}
-	if r.LDAP.Bound == nil || !*r.LDAP.Bound || r.LDAP.Operations < 3 || r.LDAP.DomainNC != os.Getenv("SAMBA_DC_BASE_DN") {
-		t.Errorf("ldap %+v", r.LDAP)
-	}
-	if r.AdminSDHolder.SDRightsEffective == nil || *r.AdminSDHolder.SDRightsEffective != 15 || status["adminsdholder.write_dacl"].Status != doctor.StatusOK {
-		t.Errorf("Administrator may write AdminSDHolder's DACL on Samba: %+v", r.AdminSDHolder)
-	}
-	// Samba 4.17 has no WhoAmI: the identity, and so the protect-task right, are unknown.
-	if r.LDAP.Identity == "" && (status["ldap.identity"].Status != doctor.StatusUnknown || !strings.Contains(r.LDAP.IdentityProblem, "not supported") ||
-		status["protect_task.trigger"].Status != doctor.StatusUnknown) {
-		t.Errorf("without WhoAmI: identity %+v, protect task %+v", status["ldap.identity"], status["protect_task.trigger"])
-	}
-	if !bytes.Contains([]byte(r.LDAP.ProtectionNote), []byte("92")) || status["ldap.sign_seal"].Status != doctor.StatusUnknown {
-		t.Errorf("Wine cannot confirm sealing: %+v", r.LDAP)
-	}
+	return r, status
 }

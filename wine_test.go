@@ -67,13 +67,7 @@ func TestUnderWine(t *testing.T) {
 		if os.Getenv("SAMBA_DC_LDAP_URL") == "" || want == "" {
 			t.Skip("no Samba DC (SAMBA_DC_LDAP_URL) or no ldapsearch reference (ENTRA8344_EXPECT_ADMINSDHOLDER_SD_B64)")
 		}
-		env := []string{
-			envLDAPServer + "=" + os.Getenv("SAMBA_DC_HOST"),
-			envLDAPUser + "=Administrator",
-			envLDAPDomain + "=" + os.Getenv("SAMBA_DC_DOMAIN"),
-			envLDAPPassword + "=" + os.Getenv("SAMBA_DC_ADMIN_PASS"),
-		}
-		stdout, stderr, code := wineEnv(t, exe, env, "acl")
+		stdout, stderr, code := wineEnv(t, hooksExe(t), sambaHooksEnv(), "acl")
 		if stderr != "" || code != exitOK {
 			t.Fatalf("acl under Wine: exit %d stderr %q stdout %s", code, stderr, stdout)
 		}
@@ -93,6 +87,7 @@ func TestUnderWine(t *testing.T) {
 		t.Logf("wldap32 under Wine read %d bytes from %s, identical to ldapsearch; SDDL %.80s...", res.Length, res.Server, res.SDDL)
 	})
 	t.Run("doctor", func(t *testing.T) { wineDoctor(t, exe) })
+	t.Run("no test hooks", func(t *testing.T) { wineNoTestHooks(t, exe) })
 	// The replayed remediation as the Windows exe does it: lock, journal
 	// (atomic rename), the one ACE, the simulated task, the delta sync.
 	t.Run("remediate", func(t *testing.T) {
@@ -133,7 +128,44 @@ func TestUnderWine(t *testing.T) {
 }
 
 // wineEnv runs the exe under Wine with extra environment variables.
+// hooksExe is the test build of the exe (-tags entra8344_testhooks, path in
+// ENTRA8344_WINE_HOOKS_EXE), the only one that honours sambaHooksEnv.
+func hooksExe(t *testing.T) string {
+	t.Helper()
+	exe := os.Getenv("ENTRA8344_WINE_HOOKS_EXE")
+	if exe == "" {
+		t.Fatal("ENTRA8344_WINE_HOOKS_EXE not set: scripts/wine-test.sh builds it with -tags entra8344_testhooks")
+	}
+	return exe
+}
+
+// sambaHooksEnv points a test build at the Samba DC of scripts/samba-dc.sh,
+// binding as its Administrator (Wine's wldap32 crashes on NULL credentials).
+func sambaHooksEnv() []string {
+	return []string{
+		"ENTRA8344_LDAP_SERVER=" + os.Getenv("SAMBA_DC_HOST"),
+		"ENTRA8344_LDAP_USER=Administrator",
+		"ENTRA8344_LDAP_DOMAIN=" + os.Getenv("SAMBA_DC_DOMAIN"),
+		"ENTRA8344_LDAP_PASSWORD=" + os.Getenv("SAMBA_DC_ADMIN_PASS"),
+	}
+}
+
 func wineEnv(t *testing.T, exe string, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	return winetest.Run(t, exe, env, args...)
+}
+
+// wineNoTestHooks: the product exe (the release build under scripts/test.sh)
+// ignores the test hooks. Pointed at the Samba DC with its Administrator's
+// password, it still binds as the process identity, which Wine's wldap32
+// cannot do, so acl fails with that reason instead of reading Samba.
+func wineNoTestHooks(t *testing.T, exe string) {
+	env := sambaHooksEnv()
+	if os.Getenv("SAMBA_DC_HOST") == "" {
+		env[0] = "ENTRA8344_LDAP_SERVER=127.0.0.1"
+	}
+	stdout, stderr, code := wineEnv(t, exe, env, "acl")
+	if code == exitOK || !strings.Contains(stdout+stderr, "NULL credentials") {
+		t.Fatalf("acl with the test hooks set: exit %d, want the refusal of a bind as the current identity (the hooks ignored)\nstdout %s\nstderr %s", code, stdout, stderr)
+	}
 }

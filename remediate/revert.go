@@ -47,6 +47,8 @@ func Revert(ctx context.Context, env RevertEnv) *schema.Result {
 		r.res.Collection.Replay = &name
 	}
 	r.res.GeneratedAt = env.Now().UTC().Format(time.RFC3339)
+	ctx, cancel := context.WithTimeout(ctx, MaxRun) // see Run
+	defer cancel()
 	r.revert(ctx, env)
 	r.finish()
 	return r.res
@@ -76,13 +78,13 @@ func (r *run) revert(ctx context.Context, env RevertEnv) {
 		r.refuse("not-a-remediation", fmt.Sprintf("journal %s is a %s, not a remediation", src.ID, src.Command), src.ID)
 		return
 	}
-	unlock, err := Lock(env.StateDir, r.now())
+	unlock, tookOver, err := Lock(env.StateDir, r.now())
 	if err != nil {
 		r.refuse("locked", err.Error(), env.StateDir)
 		return
 	}
 	defer unlock()
-	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone})
+	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone, Message: tookOver})
 	r.res.Host, r.res.PlanDigest = src.Host, src.PlanDigest
 	if !env.RestoreExact && removedACEs(src) {
 		r.refuse("cleanup-journal", "journal "+src.ID+" removed stale ACEs rather than adding one: to put them back, revert it with --restore-exact (writes the DACL backed up before the removal)", src.ID)

@@ -82,9 +82,32 @@ func Run(ctx context.Context, env Env) *schema.Result {
 		r.env.Sleep = Sleep
 	}
 	r.res.GeneratedAt = r.now().UTC().Format(time.RFC3339)
+	if msg := env.limits(); msg != "" {
+		r.refuse("parameter-out-of-range", msg, "")
+		r.finish()
+		return r.res
+	}
+	// No run outlives MaxRun: that is what lets the next run take over a
+	// lock older than that.
+	ctx, cancel := context.WithTimeout(ctx, MaxRun)
+	defer cancel()
 	r.remediate(ctx)
 	r.finish()
 	return r.res
+}
+
+// limits checks the durations against the maximums MaxRun is built from
+// ("" if they are within them).
+func (env Env) limits() string {
+	for _, l := range []struct {
+		flag    string
+		got, to time.Duration
+	}{{"--wait", env.Wait, MaxWait}, {"--wait-export", env.WaitExport, MaxWaitExport}, {"--directory-timeout", env.Options.DirectoryTimeout, MaxDirectoryTimeout}} {
+		if l.got < 0 || l.got > l.to {
+			return fmt.Sprintf("%s %s is outside 0..%s: nothing was done; run again with a value in that range", l.flag, l.got, l.to)
+		}
+	}
+	return ""
 }
 
 func newResult(command string, env Env) *schema.Result {
@@ -131,14 +154,14 @@ func (r *run) remediate(ctx context.Context) {
 		r.refuse("no-state-directory", "no state directory for the lock and the journal", "")
 		return
 	}
-	unlock, err := Lock(r.env.StateDir, r.now())
+	unlock, tookOver, err := Lock(r.env.StateDir, r.now())
 	if err != nil {
 		r.step(schema.ResultStep{Name: "lock", Status: schema.StepRefused, Message: err.Error()})
 		r.refuse("locked", err.Error(), r.env.StateDir)
 		return
 	}
 	defer unlock()
-	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone})
+	r.step(schema.ResultStep{Name: "lock", Status: schema.StepDone, Message: tookOver})
 
 	// The approval is checked before any network I/O: the host's identity
 	// comes from local facts, and the token's MAC, scope, host and expiry

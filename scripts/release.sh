@@ -93,6 +93,10 @@ build() {
 		if [ "$goos" = windows ]; then
 			"$tools/relinfo" check -exe "$dest/$name" -version "$version" -commit "$commit" -built "$built" >/dev/null
 		fi
+		# The test hooks exist only in -tags entra8344_testhooks builds.
+		if grep -aq 'ENTRA8344_LDAP_\(SERVER\|USER\|DOMAIN\|PASSWORD\)' "$dest/$name"; then
+			die "$name contains the test hooks (ENTRA8344_LDAP_*): it was built with -tags entra8344_testhooks"
+		fi
 	done
 	(cd "$dest" && sha256sum -- entra8344-* | LC_ALL=C sort -k2 >SHA256SUMS.unsigned)
 	rm -rf "$stage"

@@ -3,7 +3,8 @@
 # Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects,
 # state directory, rotated log file, Application event log;
 # then the internal/ldap/wldap32 tests (Wine's wldap32.dll against the Samba
-# DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh);
+# DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh;
+# a stalled server that accepts and never answers the bind needs no DC);
 # then entra8344.exe itself (TestUnderWine) and, with the DC, its
 # remediate --plan and revert against Samba (TestWineRemediateOnSamba).
 #
@@ -141,6 +142,11 @@ if [ -n "${ENTRA8344_RELEASE_EXE:-}" ]; then
 else
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$work/entra8344.exe" .
 fi
+# The test build: only it honours ENTRA8344_LDAP_SERVER/_USER/_DOMAIN/_PASSWORD
+# (directory_testhooks.go), which point it at the Samba DC; the exe above
+# must ignore them (TestUnderWine/no_test_hooks).
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -tags entra8344_testhooks -o "$work/entra8344-testhooks.exe" .
+export ENTRA8344_WINE_HOOKS_EXE=$work/entra8344-testhooks.exe
 # Once, on a fresh prefix, a wine start failed with exit 1 in 0 ms and no
 # output (TestUnderWine/summary), and passed on the rerun: a run that fails
 # is printed in full and retried once; a second failure fails the build.
@@ -161,7 +167,7 @@ log "passed in $((SECONDS - t0)) s"
 # Alone (it changes AdminSDHolder and Domain Admins), while the prefix is up.
 if [ -n "${SAMBA_DC_LDAP_URL:-}" ]; then
 	log "entra8344.exe remediate --plan / revert under Wine against Samba"
-	if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestWineRemediateOnSamba$' -v ./internal/ad/sambatest/ >"$work/wine-remediate.log" 2>&1; then
+	if ! go test -count=1 -run '^TestWineRemediateOnSamba$' -v ./internal/ad/sambatest/ >"$work/wine-remediate.log" 2>&1; then
 		cat "$work/wine-remediate.log"
 		exit 1
 	fi

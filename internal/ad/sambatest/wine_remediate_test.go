@@ -25,17 +25,17 @@ import (
 // member server running Entra Connect (replayed, in process, reading Samba)
 // diagnoses 8344 on a protected admin but may not carry the plan out; its
 // verdict's plan parameters and a DC-scope token under the MSP-wide key go
-// to the DC, here the exe under Wine (scripts/wine-test.sh) with its LDAP
-// sent to Samba. There `remediate --plan` re-derives the plan from the
+// to the DC, here the test build of the exe (-tags entra8344_testhooks)
+// under Wine (scripts/wine-test.sh) with its LDAP sent to Samba. There `remediate --plan` re-derives the plan from the
 // directory, writes the one ACE on AdminSDHolder (Samba refuses the
 // protection task: pending), a second run finds it already present, a
 // tampered token or changed parameters are refused with nothing changed,
 // and `revert` leaves AdminSDHolder's DACL as it was, compared as a set
 // (pending too: it triggers the task again).
 func TestWineRemediateOnSamba(t *testing.T) {
-	exe := os.Getenv("ENTRA8344_WINE_EXE")
+	exe := os.Getenv("ENTRA8344_WINE_HOOKS_EXE")
 	if exe == "" {
-		t.Skip("ENTRA8344_WINE_EXE is not set: the Windows exe under Wine (scripts/wine-test.sh sets it)")
+		t.Skip("ENTRA8344_WINE_HOOKS_EXE is not set: the Windows test build (-tags entra8344_testhooks) under Wine (scripts/wine-test.sh sets it)")
 	}
 	d := needDC(t)
 	for _, v := range []string{"SAMBA_DC_HOST", "SAMBA_DC_DOMAIN", "SAMBA_DC_ADMIN_PASS"} {

@@ -2,6 +2,7 @@ package wldap32
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"sync"
 	"time"
@@ -55,8 +56,19 @@ func dial(ctx context.Context, d Dialer, host string) (ldap.Conn, error) {
 	}
 
 	// LdapGetLastError is per thread: stay on this one until it is read.
+	// One deadline for connect and bind: a DC that accepts the connection
+	// and never answers must not hold Dial past it.
+	start := time.Now()
+	t, err := opTimeout(ctx, d.Timeout, start)
+	if err != nil {
+		return nil, ctxError("connect", "", host, err)
+	}
+	port := uint32(ldapPort)
+	if d.port != 0 {
+		port = d.port
+	}
 	runtime.LockOSThread()
-	ld := ldapInit(hostp, ldapPort)
+	ld := ldapInit(hostp, port)
 	var initRC uint32
 	if ld == 0 {
 		initRC = ldapGetLastError()
@@ -93,20 +105,24 @@ func dial(ctx context.Context, d Dialer, host string) (ldap.Conn, error) {
 		return fail(err)
 	}
 
-	t, err := opTimeout(ctx, d.Timeout, time.Now())
-	if err != nil {
-		return fail(ctxError("connect", "", host, err))
-	}
 	tv := timeval(t, true)
 	if rc := ldapConnect(ld, &tv); rc != 0 {
 		return fail(newError("connect", "", host, rc, "", errText(rc)))
 	}
-	if err := ctx.Err(); err != nil {
+	left := t - time.Since(start)
+	if err := ctx.Err(); err != nil || left <= 0 {
+		if err == nil {
+			err = context.DeadlineExceeded
+		}
 		return fail(ctxError("bind", "", host, err))
 	}
-	rc := ldapBindS(ld, nil, creds, ldapAuthNegotiate)
-	runtime.KeepAlive(creds)
+	rc, err := bindWithin(ctx, ld, creds, left)
 	runtime.KeepAlive(d.Creds)
+	if err != nil {
+		// ld now belongs to the abandoned bind (see bindWithin).
+		return nil, &ldap.Error{Op: "bind", Server: host, Code: codeTimeout,
+			Message: fmt.Sprintf("no answer to the bind after %s (%v): the server accepted the connection but did not respond; check that %s is a working domain controller", time.Since(start).Round(time.Millisecond), err, serverName(host))}
+	}
 	if rc != 0 {
 		return fail(newError("bind", "", host, rc, c.serverError(), errText(rc)))
 	}
@@ -119,6 +135,14 @@ func dial(ctx context.Context, d Dialer, host string) (ldap.Conn, error) {
 		c.server = name
 	}
 	return c, nil
+}
+
+// serverName names host in a message ("" is the DC wldap32 located).
+func serverName(host string) string {
+	if host == "" {
+		return "the domain controller wldap32 located"
+	}
+	return host
 }
 
 // hostName is LDAP_OPT_HOST_NAME, the server wldap32 connected to ("" if

@@ -31,9 +31,11 @@ type Dialer struct {
 	// Negotiate bind with NULL credentials, so under Wine Dial refuses nil
 	// Creds with an error instead of taking the process down.
 	Creds *Credentials
-	// Timeout bounds each step (connect, each search, each modify), within
-	// the context's deadline. 0 means DefaultTimeout.
+	// Timeout bounds each step (connect and bind together, each search,
+	// each modify), within the context's deadline. 0 means DefaultTimeout.
 	Timeout time.Duration
+
+	port uint32 // 0 = 389; the tests' stalled server listens elsewhere
 }
 
 // DefaultTimeout is the per-operation timeout when Dialer.Timeout is 0.

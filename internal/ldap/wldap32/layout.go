@@ -60,6 +60,7 @@ type secWinntAuthIdentityW struct {
 const (
 	ldapPort = 389
 
+	optSocket          = 0x01
 	optReferrals       = 0x08
 	optProtocolVersion = 0x11
 	optHostName        = 0x30
