@@ -8,6 +8,7 @@ import (
 
 	"entra8344/internal/ldap"
 	"entra8344/internal/ldap/wldap32"
+	"entra8344/internal/winhost"
 )
 
 // Test hooks, compiled only with -tags entra8344_testhooks (the Wine tests'
@@ -21,7 +22,18 @@ const (
 	envLDAPUser     = "ENTRA8344_LDAP_USER"
 	envLDAPDomain   = "ENTRA8344_LDAP_DOMAIN"
 	envLDAPPassword = "ENTRA8344_LDAP_PASSWORD"
+	// envLDAPStateUnchecked=1 lets an explicit --state-dir skip the
+	// privacy check: Wine keeps no file security descriptors, so no folder
+	// passes it there. winhost's unit tests cover the check itself.
+	envLDAPStateUnchecked = "ENTRA8344_LDAP_TEST_STATE_UNCHECKED"
 )
+
+func ensurePrivateStateDir(dir string) error {
+	if os.Getenv(envLDAPStateUnchecked) == "1" {
+		return os.MkdirAll(dir, 0o700)
+	}
+	return winhost.EnsurePrivateDir(dir)
+}
 
 // fixedServer dials one server whatever host is asked for.
 type fixedServer struct {

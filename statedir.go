@@ -23,7 +23,7 @@ func hostApprovalKey() ([]byte, error) {
 // and lock steer what runs as SYSTEM. Replays do not call this.
 func stateDirOr(flag string) (string, error) {
 	if flag != "" {
-		if err := winhost.EnsurePrivateDir(flag); err != nil {
+		if err := ensurePrivateStateDir(flag); err != nil {
 			return "", fmt.Errorf("--state-dir / ENTRA8344_STATE_DIR: %w", err)
 		}
 		return flag, nil

@@ -17,7 +17,7 @@ func TestReleaseHasNoTestHooks(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the Windows exe twice")
 	}
-	hooks := []string{"ENTRA8344_LDAP_SERVER", "ENTRA8344_LDAP_USER", "ENTRA8344_LDAP_DOMAIN", "ENTRA8344_LDAP_PASSWORD"}
+	hooks := []string{"ENTRA8344_LDAP_SERVER", "ENTRA8344_LDAP_USER", "ENTRA8344_LDAP_DOMAIN", "ENTRA8344_LDAP_PASSWORD", "ENTRA8344_LDAP_TEST_STATE_UNCHECKED"}
 	for _, tc := range []struct {
 		name  string
 		tags  []string

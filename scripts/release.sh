@@ -94,7 +94,7 @@ build() {
 			"$tools/relinfo" check -exe "$dest/$name" -version "$version" -commit "$commit" -built "$built" >/dev/null
 		fi
 		# The test hooks exist only in -tags entra8344_testhooks builds.
-		if grep -aq 'ENTRA8344_LDAP_\(SERVER\|USER\|DOMAIN\|PASSWORD\)' "$dest/$name"; then
+		if grep -aq 'ENTRA8344_LDAP_\(SERVER\|USER\|DOMAIN\|PASSWORD\|TEST_STATE_UNCHECKED\)' "$dest/$name"; then
 			die "$name contains the test hooks (ENTRA8344_LDAP_*): it was built with -tags entra8344_testhooks"
 		fi
 	done

@@ -120,8 +120,11 @@ func TestWineRemediateOnSamba(t *testing.T) {
 		"ENTRA8344_LDAP_USER=Administrator", // Wine's wldap32 crashes on NULL credentials
 		"ENTRA8344_LDAP_DOMAIN=" + os.Getenv("SAMBA_DC_DOMAIN"),
 		"ENTRA8344_LDAP_PASSWORD=" + os.Getenv("SAMBA_DC_ADMIN_PASS"),
+		// Wine keeps no file security descriptors: no folder passes the
+		// state directory's privacy check there (a test build's hook).
+		"ENTRA8344_LDAP_TEST_STATE_UNCHECKED=1",
 	}
-	state := t.TempDir() // Wine ignores folder security: the default state directory is refused there
+	state := t.TempDir()
 	remediateOnDC := func(state, token, params string) (*schema.Result, string, int) {
 		t.Helper()
 		env := append([]string{remediate.EnvApprovalKey + "=" + key, "ENTRA8344_APPROVAL_TOKEN=" + token}, ldapEnv...)
@@ -210,7 +213,7 @@ func TestWineRemediateOnSamba(t *testing.T) {
 	}
 
 	// 7. revert under Wine removes exactly that ACE.
-	stdout, stderr, code = winetest.Run(t, exe, ldapEnv, "revert", "--journal", res.Journal.ID, "--state-dir", state)
+	stdout, stderr, code = winetest.Run(t, exe, append([]string{remediate.EnvApprovalKey + "=" + key}, ldapEnv...), "revert", "--journal", res.Journal.ID, "--state-dir", state)
 	rev := wineResult(t, stdout, stderr)
 	// The ACE is removed and read back gone; the protection task, asked to
 	// run again so the admins lose their copy, is refused by Samba (53):
