@@ -94,19 +94,17 @@ const chunkSize = 1 << 20
 
 // The chunks in flight (queued, being parsed, or waiting for the caller)
 // share a budget of memoryBudget bytes, in units of budgetUnit. A chunk costs
-// its bytes twice (the chunk and its compacted copy) plus nodeCost per node
-// of its largest item (xmlquery's tree, measured at ~200-350 bytes per
-// element with its text and ~175 per attribute). A chunk over the whole
-// budget waits until it can run alone. With the item limits this keeps the
-// heap near 50 MB on any input.
+// its bytes twice (the chunk and its compacted copy) plus what its costliest
+// item costs while xmlquery holds it as a tree (itemCost). A chunk over the
+// whole budget waits until it can run alone. With the item limits this keeps
+// the peak RSS under 128 MiB on any input (TestParseMemoryBound).
 const (
-	memoryBudget = 32 << 20
+	memoryBudget = 16 << 20
 	budgetUnit   = 64 << 10
-	nodeCost     = 320
 )
 
 func chunkCost(c docChunk) int {
-	units := (2*len(c.body) + nodeCost*c.nodes + budgetUnit - 1) / budgetUnit
+	units := (2*len(c.body) + c.itemCost + budgetUnit - 1) / budgetUnit
 	return min(max(units, 1), memoryBudget/budgetUnit)
 }
 
@@ -245,6 +243,9 @@ func parseChunk(c docChunk, spec streamSpec) chunkResult {
 		return chunkResult{skipped: c.skipped, units: c.units, err: c.err}
 	}
 	bp := chunkBufs.Get().(*[]byte)
+	if cap(*bp) < len(c.body) {
+		*bp = make([]byte, 0, len(c.body)) // exact: append would double it
+	}
 	compact := compactSpace((*bp)[:0], c.body)
 	r := parseChunkBytes(spec, c.prefix, compact, c.close)
 	if cap(compact) <= 2*chunkSize {

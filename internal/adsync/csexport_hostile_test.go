@@ -99,8 +99,30 @@ var hostileShapes = []hostileShape{
 		ps = append(ps, one(hostileHead))
 		for i := range n(sc, 16) {
 			ps = append(ps, one(fmt.Sprintf(`<cs-object cs-dn="CN=Group %d,DC=contoso,DC=com" id="{G}" object-type="group"><synchronized-hologram><entry dn="x"><dn-attr name="member" multivalued="true">`+"\n", i)),
-				part{"<dn-value><dn>CN=Some User Name 0000000,OU=Users,OU=Department,DC=contoso,DC=com</dn></dn-value>\n", n(sc, 38_000)},
+				part{"<dn-value><dn>CN=Some User Name 0000000,OU=Users,OU=Department,DC=contoso,DC=com</dn></dn-value>\n", n(sc, 24_900)},
 				one("</dn-attr></entry></synchronized-hologram>"+`<export-errordetail error-type="permission-issue"><export-status><cd-error><error-code>8344</error-code></cd-error></export-status></export-errordetail></cs-object>`+"\n"))
+		}
+		return append(ps, one(afterObject+hostileTail))
+	}},
+	// The same with the most nodes per byte: an element and a text node
+	// per 8 bytes, just under the node limit.
+	{name: "near-limit-nodes", parts: func(sc float64) []part {
+		var ps []part
+		ps = append(ps, one(hostileHead))
+		for i := range n(sc, 16) {
+			ps = append(ps, one(fmt.Sprintf(`<cs-object cs-dn="CN=Wide %d,DC=contoso,DC=com">`, i)), part{"<v>x</v>", n(sc, 49_900)},
+				one(`<export-errordetail error-type="permission-issue"/></cs-object>`+"\n"))
+		}
+		return append(ps, one(afterObject+hostileTail))
+	}},
+	// And with the most bytes: one text node just under the byte limit.
+	{name: "near-limit-text", parts: func(sc float64) []part {
+		var ps []part
+		ps = append(ps, one(hostileHead))
+		for i := range n(sc, 16) {
+			ps = append(ps, one(fmt.Sprintf(`<cs-object cs-dn="CN=Text %d,DC=contoso,DC=com"><export-errordetail><export-status><cd-error><server-error-detail>`, i)),
+				part{strings.Repeat("y", 1<<10-1) + "\n", n(sc, 4000)},
+				one(`</server-error-detail></cd-error></export-status></export-errordetail></cs-object>`+"\n"))
 		}
 		return append(ps, one(afterObject+hostileTail))
 	}},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"strings"
 )
 
 // Limits on one top-level item (<cs-object>), enforced by the splitter while
@@ -25,7 +26,7 @@ type itemLimits struct {
 	nodes int // elements, attributes, comments, PIs and CDATA in one item
 }
 
-var defaultLimits = itemLimits{bytes: 4 << 20, depth: 64, nodes: 100_000}
+var defaultLimits = itemLimits{bytes: 4 << 20, depth: 64, nodes: 50_000}
 
 // SkippedObject is a top-level item that was not parsed because it exceeds a
 // limit. The rest of the document is still read.
@@ -46,18 +47,29 @@ func (o SkippedObject) Describe(item string) string {
 	return fmt.Sprintf("%s skipped: %s", where, o.Reason)
 }
 
+// itemCost estimates the heap an item takes while it is parsed: xmlquery's
+// tree at nodeCost per node (measured: ~200-350 bytes per element with its
+// text, ~175 per attribute), and its text three times (the decoder's buffer,
+// which doubles, and the copy in the node).
+func itemCost(bytes, nodes int) int { return 3*bytes + nodeCost*nodes }
+
+const nodeCost = 320
+
 // maxSkipRecords bounds the skipped objects kept in ExportStats; the count
 // goes on.
 const maxSkipRecords = 20
 
+// maxSkipDN bounds the DN kept in a skip record (AD's DNs are far shorter).
+const maxSkipDN = 2048
+
 // itemState tracks the top-level item being read.
 type itemState struct {
-	start    int // offset in buf of its '<'
-	tagEnd   int // offset in buf just past its start tag; 0 while reading it
-	index    int
-	line     int
-	nodes    int
-	maxNodes int // the most nodes of any item in the chunk being built
+	start   int // offset in buf of its '<'
+	tagEnd  int // offset in buf just past its start tag; 0 while reading it
+	index   int
+	line    int
+	nodes   int
+	maxCost int // the highest itemCost in the chunk being built
 }
 
 // beginItem is called at the '<' of a top-level item's start tag.
@@ -72,7 +84,7 @@ func (s *splitter) beginItem() {
 // has been read.
 func (s *splitter) endItem() {
 	s.inItem = false
-	s.item.maxNodes = max(s.item.maxNodes, s.item.nodes)
+	s.item.maxCost = max(s.item.maxCost, itemCost(s.pos-s.item.start, s.item.nodes))
 	if s.skipping {
 		// Cut the rest of it out; the chunk ends where it was.
 		s.dropFrom(s.item.start, s.pos)
@@ -104,6 +116,10 @@ func (s *splitter) skip(reason string) {
 	o := SkippedObject{Index: s.item.index, Line: s.item.line, Reason: reason}
 	if s.item.tagEnd > 0 {
 		o.DN = startTagAttr(s.buf[s.item.start:s.item.tagEnd], s.dnAttr)
+		if len(o.DN) > maxSkipDN {
+			// A record must stay small; a DN this long is hostile anyway.
+			o.DN = strings.ToValidUTF8(o.DN[:maxSkipDN], "") + "..."
+		}
 	}
 	s.skips = append(s.skips, o)
 }

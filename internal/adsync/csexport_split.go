@@ -37,9 +37,9 @@ type docChunk struct {
 	line   int    // line number of body[0]
 	err    error  // a splitter error, reported after the chunk's objects
 
-	skipped []SkippedObject // items cut out of body (at its end), reported after its objects
-	nodes   int             // the most nodes of any item in body, for the memory budget
-	units   int             // of the memory budget it holds
+	skipped  []SkippedObject // items cut out of body (at its end), reported after its objects
+	itemCost int             // the highest itemCost in body, for the memory budget
+	units    int             // of the memory budget it holds
 }
 
 // lexer states
@@ -125,7 +125,9 @@ func (s *splitter) next() (docChunk, error) {
 
 func (s *splitter) fill() error {
 	if cap(s.buf)-len(s.buf) < 32<<10 {
-		nb := make([]byte, len(s.buf), max(2*cap(s.buf), s.target+64<<10))
+		// Grow by half, not double: a chunk keeps the whole array alive, and
+		// an item near the size limit would otherwise pin twice its size.
+		nb := make([]byte, len(s.buf), max(cap(s.buf)+cap(s.buf)/2, s.target+64<<10))
 		copy(nb, s.buf)
 		s.buf = nb
 	}
@@ -182,8 +184,8 @@ func (s *splitter) closeRoot() {
 
 // emit hands out buf[:n] and keeps the rest for the next chunk.
 func (s *splitter) emit(n int, last bool) docChunk {
-	c := docChunk{body: s.buf[:n:n], line: s.line, skipped: s.skips, nodes: s.item.maxNodes}
-	s.skips, s.item.maxNodes = nil, 0
+	c := docChunk{body: s.buf[:n:n], line: s.line, skipped: s.skips, itemCost: s.item.maxCost}
+	s.skips, s.item.maxCost = nil, 0
 	afterRoot := s.closed && s.rootEnd <= 0
 	if !s.first && !afterRoot {
 		c.prefix = s.rootTag
@@ -192,7 +194,7 @@ func (s *splitter) emit(n int, last bool) docChunk {
 		c.close = "</" + s.rootName + ">"
 	}
 	rest := s.buf[n:]
-	s.buf = make([]byte, len(rest), max(s.target+64<<10, 2*len(rest)))
+	s.buf = make([]byte, len(rest), max(s.target+64<<10, len(rest)+len(rest)/2))
 	copy(s.buf, rest)
 	s.line += bytes.Count(c.body, []byte{'\n'})
 	if !s.skipping {
