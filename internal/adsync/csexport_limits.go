@@ -13,13 +13,16 @@ import (
 // values in one cs-object took 1.48 GB, a 2-million-deep nesting 738 MB.
 //
 // The numbers: the reference sample (samples/csexport-permission-issue.xml)
-// is one 3.7 KB object of ~40 elements; real objects are KB. A hologram value
-// is written as <dn-value><dn>…</dn></dn-value>, ~100 bytes and 2 elements
-// for a typical member DN, so 4 MiB and 100,000 nodes hold ~40,000 member
-// DNs: a very large group, and 1000 times the sample. The tree costs ~7 times
-// an item's bytes for such values and ~300 bytes per element (measured), so
-// one item at the limits stays near 30 MB of heap. Nesting in csexport is 7
-// deep (cs-objects/cs-object/synchronized-hologram/entry/dn-attr/dn-value/dn).
+// is one 3.7 KB object of ~40 elements and nodes; real objects are KB. A
+// hologram value is written as <dn-value><dn>…</dn></dn-value>, ~100 bytes
+// and 2 elements for a typical member DN, so 50,000 nodes hold ~25,000 member
+// DNs (2.5 MB) and 4 MiB of long text values: 1000 times the sample. The
+// limits are not higher because of memory: the tree costs ~300 bytes per
+// element with its text (measured), and the GC lets the heap grow to twice
+// what is live, so one item at 100,000 nodes alone already peaked at 94-114
+// MB RSS; at 50,000 the worst shapes stay under 85 MB (TestParseMemoryBound).
+// Nesting in csexport is 7 deep
+// (cs-objects/cs-object/synchronized-hologram/entry/dn-attr/dn-value/dn).
 type itemLimits struct {
 	bytes int // bytes of one item, start tag to end tag
 	depth int // element depth in the document (the root is 1, an item 2)
