@@ -70,7 +70,6 @@ type itemState struct {
 	start   int // offset in buf of its '<'
 	tagEnd  int // offset in buf just past its start tag; 0 while reading it
 	index   int
-	line    int
 	nodes   int
 	maxCost int // the highest itemCost in the chunk being built
 }
@@ -80,7 +79,6 @@ func (s *splitter) beginItem() {
 	s.inItem = true
 	s.item.index++
 	s.item.start, s.item.tagEnd, s.item.nodes = s.tokStart, 0, 0
-	s.item.line = s.lineAt(s.tokStart)
 }
 
 // endItem is called when the item's end tag (or its self-closing start tag)
@@ -116,7 +114,9 @@ func (s *splitter) checkItem() {
 // (to find where it ends) and dropped, never parsed.
 func (s *splitter) skip(reason string) {
 	s.skipping = true
-	o := SkippedObject{Index: s.item.index, Line: s.item.line, Reason: reason}
+	// The line is counted only now: counting it for every item would scan
+	// the buffer once per item. Nothing before item.start has been dropped.
+	o := SkippedObject{Index: s.item.index, Line: s.lineAt(s.item.start), Reason: reason}
 	if s.item.tagEnd > 0 {
 		o.DN = startTagAttr(s.buf[s.item.start:s.item.tagEnd], s.dnAttr)
 		if len(o.DN) > maxSkipDN {
