@@ -202,7 +202,7 @@ func (r *run) exportErrors(ctx context.Context, facts winhost.Facts, st *adsync.
 	for i, c := range st.Connectors {
 		vc := &r.v.Sync.Connectors[i]
 		n := 0
-		_, err := adsync.ExportErrorsOf(ctx, r.runner, exe, c.Name, dir, i, r.o.CSExportTimeout, func(e adsync.ExportError) error {
+		st, err := adsync.ExportErrorsOf(ctx, r.runner, exe, c.Name, dir, i, r.o.CSExportTimeout, func(e adsync.ExportError) error {
 			n++
 			agg.add(i, c, e)
 			return nil
@@ -214,10 +214,38 @@ func (r *run) exportErrors(ctx context.Context, facts winhost.Facts, st *adsync.
 			r.v.Errors = append(r.v.Errors, schema.Notice{Code: "csexport-failed", Message: err.Error(), Object: c.Name})
 			continue
 		}
+		if st.Skipped > 0 {
+			// An export error on a skipped object is unseen, so this
+			// connector's list is incomplete: never report it as clean.
+			vc.CSExport = "failed"
+			failed = true
+			r.skippedObjects(c.Name, st)
+			r.env.Log.Printf("csexport %q: %d export errors, %d objects skipped", c.Name, n, st.Skipped)
+			continue
+		}
 		vc.CSExport = "ok"
 		r.env.Log.Printf("csexport %q: %d export errors", c.Name, n)
 	}
 	return failed
+}
+
+// skippedObjects puts one error per skipped cs-object into the verdict. The
+// DN comes from the file: it goes into the JSON only (escaped there), never
+// into the log.
+func (r *run) skippedObjects(connector string, st adsync.ExportStats) {
+	for _, o := range st.SkippedObjects {
+		obj := o.DN
+		if obj == "" {
+			obj = connector
+		}
+		r.v.Errors = append(r.v.Errors, schema.Notice{Code: "csexport-object-skipped", Object: obj, Message: fmt.Sprintf(
+			"csexport output for connector %q: %s; an export error on it cannot be seen, so the connector's error list is incomplete: check that object in the Synchronization Service Manager (Connector Space search)",
+			connector, o.Describe("cs-object"))})
+	}
+	if more := st.Skipped - len(st.SkippedObjects); more > 0 {
+		r.v.Errors = append(r.v.Errors, schema.Notice{Code: "csexport-object-skipped", Object: connector, Message: fmt.Sprintf(
+			"csexport output for connector %q: %d more cs-objects skipped for exceeding the parser's limits", connector, more)})
+	}
 }
 
 func (r *run) warn(code, msg, obj string) {

@@ -177,7 +177,7 @@ func (r *run) stillFailing(ctx context.Context, facts winhost.Facts, connectors 
 		if _, ok := runs[name]; !ok {
 			continue
 		}
-		_, err := adsync.ExportErrorsOf(ctx, r.env.Detect.Runner, exe, name, dir, i, r.env.Options.CSExportTimeout, func(e adsync.ExportError) error {
+		st, err := adsync.ExportErrorsOf(ctx, r.env.Detect.Runner, exe, name, dir, i, r.env.Options.CSExportTimeout, func(e adsync.ExportError) error {
 			if !detect.IsPermission8344(e) {
 				return nil
 			}
@@ -189,6 +189,12 @@ func (r *run) stillFailing(ctx context.Context, facts winhost.Facts, connectors 
 		})
 		if err != nil {
 			return nil, err
+		}
+		if st.Skipped > 0 {
+			// A skipped object may be one of ours, still failing: the
+			// export cannot be confirmed from this output.
+			o := st.SkippedObjects[0]
+			return nil, fmt.Errorf("csexport output for connector %q: %d cs-object(s) skipped for exceeding the parser's limits (the first #%d at line %d: %s), so the export cannot be confirmed from it", name, st.Skipped, o.Index, o.Line, o.Reason)
 		}
 	}
 	return still, nil

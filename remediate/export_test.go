@@ -3,6 +3,7 @@ package remediate_test
 import (
 	"context"
 	"encoding/hex"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -143,6 +144,14 @@ func TestWaitExportOutcomes(t *testing.T) {
 			}
 			return winhost.Result{}, nil, false
 		}, result: schema.ResultError, step: schema.StepFailed, message: []string{`csexport for connector "contoso.com" exited 2`, "the connector is busy", "the grant is in place"}, pending: []string{janeDN}},
+		// An object over the parser's limits may be ours, still failing.
+		{name: "csexport output with a skipped object", simulate: true, wait: time.Minute, fault: func(c winhost.Command, synced bool) (winhost.Result, error, bool) {
+			if synced && strings.HasSuffix(c.Path, "csexport.exe") && len(c.Args) > 1 {
+				doc := "<cs-objects>\n<cs-object cs-dn=\"CN=Deep\">" + strings.Repeat("<a>", 100) + strings.Repeat("</a>", 100) + "</cs-object>\n</cs-objects>\n"
+				return winhost.Result{}, os.WriteFile(c.Args[1], []byte(doc), 0o600), true
+			}
+			return winhost.Result{}, nil, false
+		}, result: schema.ResultError, step: schema.StepFailed, message: []string{`csexport output for connector "contoso.com": 1 cs-object(s) skipped`, "#1 at line 2: elements nested more than 64 deep", "cannot be confirmed", "the grant is in place"}, pending: []string{janeDN}},
 		{name: "collector hangs", simulate: true, wait: time.Minute, fault: func(c winhost.Command, synced bool) (winhost.Result, error, bool) {
 			if synced && string(c.Stdin) == string(adsync.CollectorScript) {
 				return hangs(c)

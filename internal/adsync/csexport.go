@@ -24,8 +24,10 @@ import (
 // drops each object from the tree before reading the next. To keep up with
 // lxml on multi-GB files, the document is cut into ~1 MB chunks of whole
 // cs-objects that are parsed on up to GOMAXPROCS (max 8) goroutines (see
-// csexport_split.go). Memory is bounded by a few chunks plus the largest
-// single object, not by the file. UTF-8 (with or without BOM) and UTF-16LE/BE
+// csexport_split.go). Memory is bounded whatever the input: a cs-object over
+// a size, node or depth limit (csexport_limits.go) is skipped while it is
+// read, recorded in ExportStats.Skipped and SkippedObjects, and the parse goes
+// on with the next one; the chunks in flight share a memory budget. UTF-8 (with or without BOM) and UTF-16LE/BE
 // (with or without BOM) are accepted; see ExportStats.Encoding.
 //
 // On a malformed or truncated document the error names the line; objects
@@ -35,7 +37,7 @@ import (
 // an empty <cs-objects/> is 0 objects and no error.
 func ParseExportErrors(r io.Reader, fn func(ExportError) error) (ExportStats, error) {
 	var stats ExportStats
-	err := streamErrors(r, csexportSpec, &stats, fn, chunkSize)
+	err := streamErrors(r, csexportSpec, &stats, fn, chunkSize, defaultLimits)
 	return stats, err
 }
 
@@ -56,7 +58,13 @@ func ParseSyncErrorsXML(s string) ([]ExportError, error) {
 	err := streamErrors(strings.NewReader(s), syncErrorsSpec, &stats, func(e ExportError) error {
 		out = append(out, e)
 		return nil
-	}, chunkSize)
+	}, chunkSize, defaultLimits)
+	if err == nil && stats.Skipped > 0 {
+		// No DN here: this text may be logged. The caller's error list is
+		// incomplete, which is what it must know.
+		o := stats.SkippedObjects[0]
+		err = fmt.Errorf("%s: %d <%s> element(s) skipped, the first #%d at line %d: %s", syncErrorsSpec.what, stats.Skipped, syncErrorsSpec.item, o.Index, o.Line, o.Reason)
+	}
 	return out, err
 }
 
@@ -65,16 +73,17 @@ type streamSpec struct {
 	what    string // names the input in error messages
 	root    string // required root element
 	item    string // repeated child of root that is streamed
+	dnAttr  string // attribute of item that names it in a skip record
 	extract func(*xmlquery.Node) (ExportError, bool)
 }
 
 var (
 	csexportSpec = streamSpec{
-		what: "csexport output", root: "cs-objects", item: "cs-object",
+		what: "csexport output", root: "cs-objects", item: "cs-object", dnAttr: "cs-dn",
 		extract: csObjectError,
 	}
 	syncErrorsSpec = streamSpec{
-		what: "SyncErrorsXml", root: "synchronization-errors", item: "export-error",
+		what: "SyncErrorsXml", root: "synchronization-errors", item: "export-error", dnAttr: "dn",
 		extract: runHistoryError,
 	}
 )
@@ -83,13 +92,30 @@ var (
 // a parser set-up, small enough that the chunks in flight stay a few MB.
 const chunkSize = 1 << 20
 
+// The chunks in flight (queued, being parsed, or waiting for the caller)
+// share a budget of memoryBudget bytes, in units of budgetUnit. A chunk costs
+// its bytes twice (the chunk and its compacted copy) plus what its costliest
+// item costs while xmlquery holds it as a tree (itemCost). A chunk over the
+// whole budget waits until it can run alone. With the item limits this keeps
+// the peak RSS under 128 MiB on any input (TestParseMemoryBound).
+const (
+	memoryBudget = 16 << 20
+	budgetUnit   = 64 << 10
+)
+
+func chunkCost(c docChunk) int {
+	units := (2*len(c.body) + c.itemCost + budgetUnit - 1) / budgetUnit
+	return min(max(units, 1), memoryBudget/budgetUnit)
+}
+
 // streamErrors is the one engine behind both parsers: sniff and transcode,
 // split into chunks of whole items, parse the chunks on up to GOMAXPROCS
 // goroutines with xmlquery's stream parser, and hand the extracted errors to
 // fn in document order, on the caller's goroutine.
 // target is the chunk size (chunkSize; tests use tiny ones to force many
 // chunks).
-func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(ExportError) error, target int) (err error) {
+// lim are the per-item limits (defaultLimits; tests use small ones).
+func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(ExportError) error, target int, lim itemLimits) (err error) {
 	cr := &countingReader{r: r}
 	defer func() {
 		stats.Bytes = cr.n
@@ -112,7 +138,8 @@ func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(Expo
 	defer func() { close(stop); <-splitDone }()
 	order := make(chan chan chunkResult, 2*workers)
 	jobs := make(chan parseJob, workers)
-	split := newSplitter(utf8r, spec.root, target)
+	split := newSplitter(utf8r, spec, target, lim)
+	budget := make(chan struct{}, memoryBudget/budgetUnit)
 	var splitErr error // written before order is closed
 	go func() {
 		defer close(splitDone)
@@ -125,6 +152,14 @@ func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(Expo
 					splitErr = err
 				}
 				return
+			}
+			c.units = chunkCost(c)
+			for range c.units {
+				select {
+				case budget <- struct{}{}:
+				case <-stop:
+					return
+				}
 			}
 			res := make(chan chunkResult, 1)
 			select {
@@ -158,6 +193,16 @@ func streamErrors(r io.Reader, spec streamSpec, stats *ExportStats, fn func(Expo
 				}
 			}
 		}
+		r.errs = nil
+		for _, o := range r.skipped {
+			stats.Skipped++
+			if len(stats.SkippedObjects) < maxSkipRecords {
+				stats.SkippedObjects = append(stats.SkippedObjects, o)
+			}
+		}
+		for range r.units {
+			<-budget
+		}
 		if r.err != nil {
 			return r.err
 		}
@@ -178,6 +223,8 @@ type parseJob struct {
 type chunkResult struct {
 	objects int
 	errs    []ExportError
+	skipped []SkippedObject
+	units   int // of the memory budget, returned once the result is used
 	err     error
 }
 
@@ -193,13 +240,20 @@ func parseChunk(c docChunk, spec streamSpec) chunkResult {
 	// Nothing to parse, except for an empty last chunk of a document whose
 	// root never closed: parsing the bare prefix reports the truncation.
 	if len(c.body) == 0 && (len(c.prefix) == 0 || c.close != "") {
-		return chunkResult{err: c.err}
+		return chunkResult{skipped: c.skipped, units: c.units, err: c.err}
 	}
 	bp := chunkBufs.Get().(*[]byte)
+	if cap(*bp) < len(c.body) {
+		*bp = make([]byte, 0, len(c.body)) // exact: append would double it
+	}
 	compact := compactSpace((*bp)[:0], c.body)
 	r := parseChunkBytes(spec, c.prefix, compact, c.close)
-	*bp = compact[:0]
-	chunkBufs.Put(bp)
+	if cap(compact) <= 2*chunkSize {
+		// A big one (a chunk holding one large item) is left to the GC
+		// rather than kept alive outside the memory budget.
+		*bp = compact[:0]
+		chunkBufs.Put(bp)
+	}
 	if r.err != nil {
 		r = parseChunkBytes(spec, c.prefix, c.body, c.close)
 	}
@@ -208,6 +262,7 @@ func parseChunk(c docChunk, spec streamSpec) chunkResult {
 	} else {
 		r.err = c.err
 	}
+	r.skipped, r.units = c.skipped, c.units
 	return r
 }
 

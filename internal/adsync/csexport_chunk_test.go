@@ -43,7 +43,7 @@ func collectChunked(in []byte, target int) ([]ExportError, ExportStats, error) {
 	err := streamErrors(bytes.NewReader(in), csexportSpec, &stats, func(e ExportError) error {
 		got = append(got, e)
 		return nil
-	}, target)
+	}, target, defaultLimits)
 	return got, stats, err
 }
 

@@ -1,7 +1,9 @@
 package adsync
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,7 +25,10 @@ import (
 //   - whenever the chunked parser succeeds, the plain one-parser oracle
 //     succeeds too with exactly the same objects (the splitter and the
 //     whitespace compaction never change a result);
-//   - on failure, what was delivered is a prefix of the oracle's objects.
+//   - on failure, what was delivered is a prefix of the oracle's objects;
+//   - an object over a limit is skipped with a sane record (the oracle has
+//     no limits, so then only sanity is checked); a third run with tiny
+//     limits derived from small makes fuzz-sized inputs hit them.
 func FuzzParseExportErrors(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "csexport", "*"))
 	for _, p := range files {
@@ -38,14 +43,32 @@ func FuzzParseExportErrors(f *testing.F) {
 	f.Add(csUTF16(f, string(sample), unicode.LittleEndian, unicode.UseBOM), uint8(1))
 	f.Add(csUTF16(f, string(sample[:700]), unicode.BigEndian, unicode.IgnoreBOM), uint8(0))
 	f.Add(generated(f, 3, 5), uint8(200))
+	// The hostile shapes, small: deep nesting, many values, a long text
+	// node, many attributes, many comments, objects near the limits.
+	for _, sh := range hostileShapes {
+		b, err := io.ReadAll(&partsReader{parts: sh.parts(0.0005)})
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(3))
+	}
 
 	f.Fuzz(func(t *testing.T, in []byte, small uint8) {
 		oracle := oracleParse(t, csexportSpec, in)
-		for _, target := range []int{chunkSize, 1 + int(small)} {
-			got, stats, err := collectChunked(in, target)
+		tiny := itemLimits{bytes: 256 + 16*int(small), depth: 3 + int(small%8), nodes: 8 + int(small)}
+		for i, target := range []int{chunkSize, 1 + int(small), 1 + int(small)} {
+			lim := defaultLimits
+			if i == 2 {
+				lim = tiny
+			}
+			got, stats, err := collectLimited(bytes.NewReader(in), target, lim)
 			checkSane(t, got)
+			checkSkips(t, stats)
 			if stats.ExportErrors != len(got) || stats.Objects < len(got) {
 				t.Fatalf("stats %+v for %d delivered", stats, len(got))
+			}
+			if stats.Skipped > 0 {
+				continue // the oracle parsed what was skipped
 			}
 			if err != nil {
 				msg := err.Error()
@@ -68,6 +91,19 @@ func FuzzParseExportErrors(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkSkips asserts that every skip record names a position and a reason.
+func checkSkips(t *testing.T, st ExportStats) {
+	t.Helper()
+	if len(st.SkippedObjects) != min(st.Skipped, maxSkipRecords) {
+		t.Fatalf("%d skipped, %d records", st.Skipped, len(st.SkippedObjects))
+	}
+	for _, o := range st.SkippedObjects {
+		if o.Index < 1 || o.Line < 1 || !strings.HasPrefix(o.Reason, "more than ") && !strings.HasPrefix(o.Reason, "elements nested more than ") || !utf8.ValidString(o.DN) {
+			t.Fatalf("skip record %+v", o)
+		}
+	}
 }
 
 // checkSane asserts the invariants every delivered ExportError must meet.

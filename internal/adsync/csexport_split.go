@@ -36,6 +36,10 @@ type docChunk struct {
 	close  string // synthetic root end tag for all but the last chunk
 	line   int    // line number of body[0]
 	err    error  // a splitter error, reported after the chunk's objects
+
+	skipped  []SkippedObject // items cut out of body (at its end), reported after its objects
+	itemCost int             // the highest itemCost in body, for the memory budget
+	units    int             // of the memory budget it holds
 }
 
 // lexer states
@@ -74,10 +78,21 @@ type splitter struct {
 	rootTag  []byte
 	rootName string
 	done     bool // an error was handed out: no more chunks
+
+	// Per-item limits (csexport_limits.go).
+	lim       itemLimits
+	itemName  string // the item element, for messages
+	dnAttr    string // attribute of an item's start tag that names it
+	inItem    bool   // between the '<' of an item's start tag and its end
+	item      itemState
+	skipping  bool            // the current item exceeded a limit: lex, drop, never parse
+	skips     []SkippedObject // skipped items not yet handed out
+	nlDropped int             // newlines in dropped bytes not yet counted in line
+	forceCut  bool            // a skipped item just ended: hand out the chunk before it
 }
 
-func newSplitter(src io.Reader, root string, target int) *splitter {
-	return &splitter{src: src, root: root, target: target, line: 1, first: true}
+func newSplitter(src io.Reader, spec streamSpec, target int, lim itemLimits) *splitter {
+	return &splitter{src: src, root: spec.root, itemName: spec.item, dnAttr: spec.dnAttr, target: target, lim: lim, line: 1, first: true}
 }
 
 // next returns the next chunk, or io.EOF after the last one.
@@ -86,10 +101,14 @@ func (s *splitter) next() (docChunk, error) {
 		return docChunk{}, io.EOF
 	}
 	for {
-		if s.cut >= s.target {
+		if s.cut >= s.target || s.forceCut {
+			s.forceCut = false
 			return s.emit(s.cut, false), nil
 		}
 		if s.pos == len(s.buf) {
+			if s.skipping {
+				s.dropSkipped()
+			}
 			if err := s.fill(); err != nil {
 				return s.finish(err)
 			}
@@ -100,12 +119,15 @@ func (s *splitter) next() (docChunk, error) {
 			c.err, s.done = err, true
 			return c, nil
 		}
+		s.checkItem()
 	}
 }
 
 func (s *splitter) fill() error {
 	if cap(s.buf)-len(s.buf) < 32<<10 {
-		nb := make([]byte, len(s.buf), max(2*cap(s.buf), s.target+64<<10))
+		// Grow by half, not double: a chunk keeps the whole array alive, and
+		// an item near the size limit would otherwise pin twice its size.
+		nb := make([]byte, len(s.buf), max(cap(s.buf)+cap(s.buf)/2, s.target+64<<10))
 		copy(nb, s.buf)
 		s.buf = nb
 	}
@@ -122,6 +144,16 @@ func (s *splitter) fill() error {
 
 // finish handles the end of the input (err == io.EOF) or a read error.
 func (s *splitter) finish(err error) (docChunk, error) {
+	if err == io.EOF && s.skipping {
+		// Nothing of the skipped item is parsed, so say here that the file
+		// ends inside it (no DN: error text may end up in a log line).
+		o := s.skips[len(s.skips)-1]
+		s.dropFrom(s.item.start, len(s.buf))
+		s.skipping = false
+		c := s.emit(len(s.buf), false)
+		c.err, s.done = &locatedError{line: o.Line, msg: fmt.Sprintf("the file ends inside <%s> #%d, which was being skipped (%s); file truncated?", s.itemName, o.Index, o.Reason)}, true
+		return c, nil
+	}
 	switch {
 	case err != io.EOF:
 		line := s.lineAt(len(s.buf))
@@ -152,7 +184,8 @@ func (s *splitter) closeRoot() {
 
 // emit hands out buf[:n] and keeps the rest for the next chunk.
 func (s *splitter) emit(n int, last bool) docChunk {
-	c := docChunk{body: s.buf[:n:n], line: s.line}
+	c := docChunk{body: s.buf[:n:n], line: s.line, skipped: s.skips, itemCost: s.item.maxCost}
+	s.skips, s.item.maxCost = nil, 0
 	afterRoot := s.closed && s.rootEnd <= 0
 	if !s.first && !afterRoot {
 		c.prefix = s.rootTag
@@ -161,18 +194,29 @@ func (s *splitter) emit(n int, last bool) docChunk {
 		c.close = "</" + s.rootName + ">"
 	}
 	rest := s.buf[n:]
-	s.buf = make([]byte, len(rest), max(s.target+64<<10, 2*len(rest)))
+	s.buf = make([]byte, len(rest), max(s.target+64<<10, len(rest)+len(rest)/2))
 	copy(s.buf, rest)
 	s.line += bytes.Count(c.body, []byte{'\n'})
+	if !s.skipping {
+		// Dropped bytes lie at the end of this body (a forced cut), or
+		// after it while an item is still being skipped.
+		s.line += s.nlDropped
+		s.nlDropped = 0
+	}
 	s.pos -= n
 	s.tokStart -= n
 	s.rootEnd -= n
+	s.item.start -= n
+	s.item.tagEnd -= n
 	s.cut = 0
 	s.first = s.first && n == 0
 	return c
 }
 
-func (s *splitter) lineAt(off int) int { return s.line + bytes.Count(s.buf[:off], []byte{'\n'}) }
+func (s *splitter) lineAt(off int) int {
+	off = min(max(off, 0), len(s.buf)) // tokStart may point before dropped bytes
+	return s.line + bytes.Count(s.buf[:off], []byte{'\n'})
+}
 
 func (s *splitter) errorAt(off int, msg string) error {
 	return &locatedError{line: s.lineAt(off), msg: msg}
@@ -217,11 +261,16 @@ func (s *splitter) lex() error {
 			s.st = lxEndTag
 		case '!':
 			s.st = lxBang
+			s.node()
 		case '?':
 			s.st = lxPI
+			s.node()
 		default:
 			if s.depth == 0 && s.closed {
 				return s.errorAt(s.tokStart, fmt.Sprintf("second root element after </%s>", s.root))
+			}
+			if s.depth == 1 {
+				s.beginItem()
 			}
 			s.st = lxStartTag
 		}
@@ -232,10 +281,11 @@ func (s *splitter) lex() error {
 			case '"', '\'':
 				s.quote, s.st = c, lxQuote
 				s.pos++
+				s.node() // an attribute value
 				return nil
 			case '>':
 				s.pos++
-				return s.startTag(b[s.tokStart:s.pos])
+				return s.startTag(b[max(s.tokStart, 0):s.pos])
 			}
 		}
 	case lxQuote:
@@ -257,7 +307,7 @@ func (s *splitter) lex() error {
 		s.depth--
 		switch {
 		case s.depth == 1:
-			s.cut = s.pos
+			s.endItem()
 		case s.depth == 0:
 			s.closeRoot()
 		case s.depth < 0:
@@ -328,11 +378,17 @@ func (s *splitter) startTag(tag []byte) error {
 		}
 		return nil
 	}
+	s.node()
+	if s.depth == 1 && !s.skipping {
+		s.item.tagEnd = s.pos
+	}
 	switch {
 	case selfClosing && s.depth == 1:
-		s.cut = s.pos
+		s.endItem()
 	case !selfClosing:
-		s.depth++
+		if s.depth++; s.depth > s.lim.depth && !s.skipping {
+			s.skip(fmt.Sprintf("elements nested more than %d deep", s.lim.depth))
+		}
 	}
 	return nil
 }

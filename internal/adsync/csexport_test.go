@@ -109,7 +109,7 @@ func TestParseExportErrorsEncodings(t *testing.T) {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 			want := ExportStats{Objects: 3, ExportErrors: 3, Bytes: int64(len(tt.in)), Encoding: tt.enc}
-			if stats != want {
+			if !cmp.Equal(stats, want) {
 				t.Errorf("stats = %+v, want %+v", stats, want)
 			}
 		})

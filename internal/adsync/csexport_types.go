@@ -34,4 +34,10 @@ type ExportStats struct {
 	ExportErrors int   // of which carried an export-errordetail
 	Bytes        int64 // bytes read from the source (before transcoding)
 	Encoding     string
+
+	// Skipped counts the cs-objects not parsed because they exceed a limit
+	// (csexport_limits.go); SkippedObjects describes the first few. An export
+	// error on a skipped object is not seen, so a caller must say so.
+	Skipped        int
+	SkippedObjects []SkippedObject
 }
