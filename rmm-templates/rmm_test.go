@@ -74,6 +74,7 @@ type fixtureDoc struct {
 	Summary  string `json:"summary"`
 	Approval *struct {
 		Token string `json:"token"`
+		Scope string `json:"scope"`
 	} `json:"approval"`
 	raw string
 }
@@ -128,12 +129,19 @@ func TestDetectMappingEveryFixture(t *testing.T) {
 		if want, ok := statusCode[d.Status]; !ok || want != d.ExitCode {
 			t.Errorf("%s: status %s with exit %d: the README's exit-code table says %d", d.file, d.Status, d.ExitCode, want)
 		}
+		// The token this host's remediate carries out (the wrapper takes
+		// only a host-scope one) goes with status remediable, and only
+		// with it; a dc-scope token is for the DC its verdict names.
 		token := ""
 		if d.Approval != nil {
 			token = d.Approval.Token
+			if d.Approval.Scope == "dc" && d.Status == "remediable" {
+				t.Errorf("%s: a DC-scope approval with status remediable", d.file)
+			}
 		}
-		if (token != "") != (d.Status == "remediable") {
-			t.Errorf("%s: token %q with status %s", d.file, token, d.Status)
+		hostToken := d.Approval != nil && d.Approval.Scope == "host"
+		if hostToken != (d.Status == "remediable") {
+			t.Errorf("%s: approval %+v with status %s", d.file, d.Approval, d.Status)
 		}
 		if token != "" && !tokenAlphabet.MatchString(token) {
 			t.Errorf("%s: token %q outside [A-Za-z0-9_-]", d.file, token)

@@ -111,7 +111,10 @@ function Read-E8Document {
     $json = [System.IO.File]::ReadAllText($Path, [System.Text.Encoding]::UTF8)
     $doc = ConvertFrom-Json -InputObject $json
     $token = ''
-    if (($doc.PSObject.Properties.Name -contains 'approval') -and $doc.approval) { $token = [string]$doc.approval.token }
+    # Only a host-scope approval is carried out by this host's remediate; a
+    # dc-scope one is for the domain controller named in approval.run_on,
+    # with approval.plan (see the README), and would be refused here.
+    if (($doc.PSObject.Properties.Name -contains 'approval') -and $doc.approval -and ([string]$doc.approval.scope -eq 'host')) { $token = [string]$doc.approval.token }
     return New-Object PSObject -Property @{
         Status   = [string]$doc.status
         ExitCode = [int]$doc.exit_code
