@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"entra8344/detect"
 	"entra8344/internal/ldap"
 	"entra8344/internal/ntsd"
 	"entra8344/schema"
@@ -50,19 +51,23 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 // dial connects to server through the directory source of the connector
 // whose diagnosis led to change id (another forest has another source).
 func (r *run) dial(ctx context.Context, v *schema.Verdict, changeID, server string) (ldap.Conn, error) {
-	connector := ""
-	for _, g := range v.Directory.Diagnoses {
-		for _, id := range g.Changes {
-			if id == changeID && connector == "" {
-				connector = g.Connector
-			}
-		}
-	}
-	d, err := r.env.Detect.Directory.Dialer(connector)
+	d, err := r.env.Detect.Directory.Dialer(connectorOf(v, changeID))
 	if err != nil {
 		return nil, err
 	}
 	return d.Dial(ctx, server)
+}
+
+// connectorOf is the connector whose diagnosis led to change id.
+func connectorOf(v *schema.Verdict, changeID string) string {
+	for _, g := range v.Directory.Diagnoses {
+		for _, id := range g.Changes {
+			if id == changeID {
+				return g.Connector
+			}
+		}
+	}
+	return ""
 }
 
 // readSD reads dn's DACL-only descriptor and uSNChanged.
@@ -116,7 +121,7 @@ type daclEdit struct {
 
 // grant adds one ACE to AdminSDHolder; false stops the run.
 func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) bool {
-	ace, sid, guid, err := aceOf(c)
+	ace, _, _, err := aceOf(c)
 	if err != nil {
 		r.step(schema.ResultStep{Name: "backup", Status: schema.StepFailed, Change: c.ID, Server: c.Server, DN: c.TargetDN, Message: err.Error() + ": nothing written"})
 		return false
@@ -124,7 +129,12 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 	return r.edit(ctx, v, c, daclEdit{
 		name: "write",
 		resolve: func(sd *ntsd.SecurityDescriptor) (ntsd.ACE, string, error) {
-			if dec := ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{sid}, Attribute: guid}); dec.Allowed {
+			// Detect's access model (tokenGroups, property sets), not a SID comparison.
+			dec, err := detect.HolderGrants(v, connectorOf(v, c.ID), c.Attribute, sd)
+			if err != nil {
+				return ace, "", err
+			}
+			if dec.Allowed {
 				return ace, "AdminSDHolder already grants it: " + dec.Reason, nil
 			}
 			return ace, "", nil
@@ -267,19 +277,26 @@ func (r *run) triggerOn(ctx context.Context, dial func(context.Context) (ldap.Co
 	r.step(s)
 }
 
-// check is one object that must end up granting the trustee the attribute.
+// check is one group of objects that must end up writable by their
+// connector account: read on the server of their change (the PDC
+// emulator, where the task runs) and diagnosed again by detect.
 type check struct {
-	dn, server, change string
-	trustee            ntsd.SID
-	attr               ntsd.GUID
+	server, change string
+	connector      string
+	account        string // DOMAIN\user
+	objects        []detect.RecheckObject
 }
 
-// wait polls the affected objects (those the diagnoses list) until their
-// DACL grants the trustee the attribute, bounded by Wait.
+// wait re-diagnoses the affected objects (those the diagnoses list) with
+// detect until each is access-granted-now, bounded by Wait.
 func (r *run) wait(ctx context.Context, v *schema.Verdict) {
 	checks := checksOf(v)
+	total := 0
+	for _, c := range checks {
+		total += len(c.objects)
+	}
 	s := schema.ResultStep{Name: "wait"}
-	if len(checks) == 0 {
+	if total == 0 {
 		s.Status, s.Message = schema.StepSkipped, "no object to check"
 		r.step(s)
 		return
@@ -292,13 +309,21 @@ func (r *run) wait(ctx context.Context, v *schema.Verdict) {
 		every = time.Second
 	}
 	pending := checks
+	var last []string // why the last re-check of a group failed
 	for {
 		var still []check
+		last = nil
 		for _, c := range pending {
-			if r.granted(ctx, v, c) {
-				s.Evidence.ObjectsVerified = append(s.Evidence.ObjectsVerified, c.dn)
-			} else {
+			left, why := r.recheck(ctx, c)
+			for _, o := range c.objects {
+				if !containsObject(left, o) {
+					s.Evidence.ObjectsVerified = append(s.Evidence.ObjectsVerified, o.DN)
+				}
+			}
+			if len(left) > 0 {
+				c.objects = left
 				still = append(still, c)
+				last = append(last, why...)
 			}
 		}
 		pending = still
@@ -306,60 +331,86 @@ func (r *run) wait(ctx context.Context, v *schema.Verdict) {
 			break
 		}
 	}
+	n := 0
 	for _, c := range pending {
-		s.Evidence.ObjectsPending = append(s.Evidence.ObjectsPending, c.dn)
+		for _, o := range c.objects {
+			s.Evidence.ObjectsPending = append(s.Evidence.ObjectsPending, o.DN)
+			n++
+		}
 	}
-	if len(pending) == 0 {
-		s.Status, s.Message = schema.StepDone, fmt.Sprintf("the right is on all %d objects checked", len(checks))
+	if n == 0 {
+		s.Status, s.Message = schema.StepDone, fmt.Sprintf("detect diagnoses all %d objects checked as access-granted-now", total)
 	} else {
 		s.Status = schema.StepPending
-		s.Message = fmt.Sprintf("%d of %d objects do not have it yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", len(pending), len(checks), r.env.Wait)
+		s.Message = fmt.Sprintf("%d of %d objects are not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", n, total, r.env.Wait)
+		if len(last) > 0 {
+			s.Message += "; " + strings.Join(last, "; ")
+		}
 	}
 	r.journal.End(i, string(s.Status), s.Message, nil)
 	r.step(s)
 }
 
-func (r *run) granted(ctx context.Context, v *schema.Verdict, c check) bool {
-	conn, err := r.dial(ctx, v, c.change, c.server)
+// recheck asks detect to diagnose c's objects again; it returns those not
+// yet access-granted-now and what detect says of them.
+func (r *run) recheck(ctx context.Context, c check) ([]detect.RecheckObject, []string) {
+	kinds, err := detect.Recheck(ctx, r.env.Detect.Directory, detect.RecheckRequest{Connector: c.connector, Account: c.account,
+		Server: c.server, Objects: c.objects, Confine: r.scope == ScopeDC})
 	if err != nil {
-		return false
+		return c.objects, []string{fmt.Sprintf("re-reading the objects on %s failed: %v", c.server, err)}
 	}
-	defer conn.Close()
-	sd, _, _, err := readSD(ctx, conn, c.dn)
-	return err == nil && ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{c.trustee}, Attribute: c.attr}).Allowed
+	var left []detect.RecheckObject
+	var why []string
+	for _, o := range c.objects {
+		if k := kinds[detect.RecheckKey(o.DN, o.Attribute)]; k != schema.DiagAccessGrantedNow {
+			left = append(left, o)
+			if k != schema.DiagAdminSDHolderWritebackDenied && k != schema.DiagProtectTaskPending {
+				why = append(why, fmt.Sprintf("%s is now diagnosed %s", o.DN, k))
+			}
+		}
+	}
+	return left, why
 }
 
-// checksOf lists the objects of the diagnoses the plan fixes, read on the
-// server of their change (the PDC emulator, where the task runs).
+func containsObject(list []detect.RecheckObject, o detect.RecheckObject) bool {
+	for _, x := range list {
+		if x == o {
+			return true
+		}
+	}
+	return false
+}
+
+// checksOf groups the objects of the diagnoses the plan being carried out
+// fixes, by connector and the server of their change.
 func checksOf(v *schema.Verdict) []check {
 	server := map[string]string{}
 	for _, c := range v.Directory.Plan.Changes {
 		server[c.ID] = c.Server
 	}
-	attrs := map[string]string{}
-	for _, a := range v.Directory.Attributes {
-		attrs[strings.ToLower(a.Name)] = a.SchemaIDGUID
-	}
 	accounts := map[string]string{}
 	for _, a := range v.Directory.ConnectorAccounts {
-		accounts[a.Connector] = a.SID
+		accounts[a.Connector] = a.Account
 	}
 	var out []check
+	idx := map[string]int{}
 	for _, g := range v.Directory.Diagnoses {
-		if len(g.Changes) == 0 {
-			continue
-		}
-		sid, err1 := ntsd.ParseSIDString(accounts[g.Connector])
-		guid, err2 := ntsd.ParseGUID(attrs[strings.ToLower(g.Attribute)])
-		if err1 != nil || err2 != nil {
+		if len(g.Changes) == 0 || accounts[g.Connector] == "" {
 			continue
 		}
 		last := g.Changes[len(g.Changes)-1]
 		if _, ok := server[last]; !ok {
 			continue // fixed by the other plan (grants vs cleanup)
 		}
+		key := g.Connector + "|" + server[last]
+		k, ok := idx[key]
+		if !ok {
+			k = len(out)
+			idx[key] = k
+			out = append(out, check{server: server[last], change: last, connector: g.Connector, account: accounts[g.Connector]})
+		}
 		for _, o := range g.Objects {
-			out = append(out, check{dn: o.DN, server: server[last], change: last, trustee: sid, attr: guid})
+			out[k].objects = append(out[k].objects, detect.RecheckObject{DN: o.DN, Attribute: g.Attribute})
 		}
 	}
 	return out
