@@ -395,12 +395,9 @@ func checksOf(v *schema.Verdict) []check {
 	var out []check
 	idx := map[string]int{}
 	for _, g := range v.Directory.Diagnoses {
-		if len(g.Changes) == 0 || accounts[g.Connector] == "" {
+		last, ok := fixedBy(v.Directory.Plan, g)
+		if !ok || accounts[g.Connector] == "" {
 			continue
-		}
-		last := g.Changes[len(g.Changes)-1]
-		if _, ok := server[last]; !ok {
-			continue // fixed by the other plan (grants vs cleanup)
 		}
 		key := g.Connector + "|" + server[last]
 		k, ok := idx[key]
@@ -414,6 +411,21 @@ func checksOf(v *schema.Verdict) []check {
 		}
 	}
 	return out
+}
+
+// fixedBy: the plan being carried out (grants or cleanup) fixes diagnosis
+// g's objects when it runs the protection task for them; the ID is that
+// change's. A grant diagnosis may also name a cleanup change (an
+// ineffective ACE offered for removal), which fixes none of its objects.
+func fixedBy(p schema.Plan, g schema.Diagnosis) (string, bool) {
+	for _, id := range g.Changes {
+		for _, c := range p.Changes {
+			if c.ID == id && c.Action == schema.ActionRunProtectTask {
+				return id, true
+			}
+		}
+	}
+	return "", false
 }
 
 // sync starts a delta sync so the failing exports are retried now.
