@@ -36,11 +36,9 @@ func describe(g *diagnosis) {
 			"The protection task replaces their permissions with those of %s every hour, so the inherited right of %s to write %s (%s) never reaches them, "+
 			"and AdminSDHolder itself grants no such right: every export cycle fails with 8344.",
 			capitalize(n), d.Domain, pick(d.ObjectCount, "is a protected admin account", "are protected admin accounts"), holder, acct, attr, feature)
-		d.NextStep = fmt.Sprintf("Approve the plan: one Write-Property ACE for %s on %s only, on %s, written on %s, then the protection task and a delta sync. "+
-			"Read the risk notes first: the grant reaches every protected account of %s.", acct, attr, holder, pdc, d.Domain)
+		d.NextStep = grantNextStep(g, pdc)
 		if len(g.ineffective) > 0 {
 			d.Explanation += " " + ineffectiveExplanation(g)
-			d.NextStep += " The ineffective ACE is offered for removal in directory.cleanup, under its own approval; nothing removes it otherwise."
 		}
 	case schema.DiagProtectTaskPending:
 		d.Remediation = schema.RemediationProtectTask
@@ -124,6 +122,20 @@ func describe(g *diagnosis) {
 		d.Explanation = fmt.Sprintf("%s could not be evaluated against the directory (see each object's decision).", capitalize(n))
 		d.NextStep = "Fix what the decision names (account, object or attribute not found, or not readable), then run detect again."
 	}
+}
+
+// grantNextStep is the next step of a planned grant written on server.
+func grantNextStep(g *diagnosis, server string) string {
+	holder := "CN=AdminSDHolder,CN=System,<domain>"
+	if g.dom != nil {
+		holder = ad.AdminSDHolderDN(g.dom.NC)
+	}
+	s := fmt.Sprintf("Approve the plan: one Write-Property ACE for %s on %s only, on %s, written on %s, then the protection task and a delta sync. "+
+		"Read the risk notes first: the grant reaches every protected account of %s.", g.forest.Account, g.d.Attribute, holder, server, g.d.Domain)
+	if len(g.ineffective) > 0 {
+		s += " The ineffective ACE is offered for removal in directory.cleanup, under its own approval; nothing removes it otherwise."
+	}
+	return s
 }
 
 // ineffectiveExplanation names AdminSDHolder's ineffective grants and why

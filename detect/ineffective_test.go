@@ -109,3 +109,48 @@ func planACE(p schema.Plan, action string) string {
 	}
 	return ""
 }
+
+// TestWriteServerInEveryForestShape (issue 13 item 2): a domain's grant is
+// written on this host only when it is a DC of that domain, otherwise on
+// the domain's PDC emulator; the protection task always runs there.
+func TestWriteServerInEveryForestShape(t *testing.T) {
+	for _, tc := range []struct {
+		scenario      string
+		root, child   string // the grant's server per domain
+		rootW, childW bool   // writable here
+	}{
+		{"forest-member", "dc01.contoso.com", "dc11.emea.contoso.com", false, false},
+		{"forest-root-pdc", "dc01.contoso.com", "dc11.emea.contoso.com", true, false},
+		{"forest-root-dc", "dc02.contoso.com", "dc11.emea.contoso.com", true, false},
+		{"forest-child-dc", "dc01.contoso.com", "dc12.emea.contoso.com", false, true},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			v := verdictOf(t, tc.scenario)
+			want := map[string]string{"contoso.com": tc.root, "emea.contoso.com": tc.child}
+			writable := map[string]bool{"contoso.com": tc.rootW, "emea.contoso.com": tc.childW}
+			pdc := map[string]string{"contoso.com": "dc01.contoso.com", "emea.contoso.com": "dc11.emea.contoso.com"}
+			seen := map[string]bool{}
+			for _, c := range v.Directory.Plan.Changes {
+				switch c.Action {
+				case schema.ActionAddACE:
+					seen[c.Domain] = true
+					if c.Server != want[c.Domain] || c.WritableHere != writable[c.Domain] {
+						t.Errorf("%s grant on %s (writable here %v), want %s (%v)", c.Domain, c.Server, c.WritableHere, want[c.Domain], writable[c.Domain])
+					}
+				case schema.ActionRunProtectTask:
+					if c.Server != pdc[c.Domain] {
+						t.Errorf("%s protection task on %s, want its PDC emulator %s", c.Domain, c.Server, pdc[c.Domain])
+					}
+				}
+			}
+			if len(seen) != 2 || v.Directory.Plan.RemediableHere {
+				t.Errorf("want a grant in both domains, not all remediable here: %+v", v.Directory.Plan)
+			}
+			for _, g := range v.Directory.Diagnoses {
+				if g.Kind == schema.DiagAdminSDHolderWritebackDenied && !strings.Contains(g.NextStep, "written on "+want[g.Domain]+",") {
+					t.Errorf("%s next step does not name %s: %s", g.Domain, want[g.Domain], g.NextStep)
+				}
+			}
+		})
+	}
+}
