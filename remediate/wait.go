@@ -160,4 +160,3 @@ func fixedBy(p schema.Plan, g schema.Diagnosis) (string, bool) {
 	}
 	return "", false
 }
-
