@@ -8,6 +8,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"entra8344/detect"
@@ -47,8 +48,13 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 			return fmt.Errorf("--replay %s: the scenario has no directory snapshot, so there is nothing to remediate", c.Replay)
 		}
 		if c.Plan != "" {
-			// The DC path: replay as the PDC emulator the member server named.
-			if _, err := sc.AsDomainController(context.Background()); err != nil {
+			// The DC path: replay as the DC the token is bound to (approval.run_on).
+			key := remediate.ReplayKey(sc.Name)
+			runOn := func(fqdn string) bool {
+				host, domain, _ := strings.Cut(fqdn, ".")
+				return remediate.TokenNamesHost(key, c.Token, remediate.HostID(host, domain))
+			}
+			if _, err := sc.AsDomainController(context.Background(), runOn); err != nil {
 				return fmt.Errorf("--replay %s --plan: %w", c.Replay, err)
 			}
 		}

@@ -51,6 +51,14 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 			domains = append(domains, d)
 		}
 	}
+	stale := len(p.Changes) > 0
+	byHand := map[string]bool{} // removals dsacls /R cannot express
+	for _, d := range ineffectiveRemovals(diags, host, &p, byHand) {
+		if !trigger[d.NC] {
+			trigger[d.NC] = true
+			domains = append(domains, d)
+		}
+	}
 	for _, d := range domains {
 		id := fmt.Sprintf("R%d", len(p.Changes)+1)
 		p.Changes = append(p.Changes, schema.Change{ID: id, Action: schema.ActionRunProtectTask, Domain: d.DNSName, DomainSID: d.SID.String(),
@@ -65,13 +73,56 @@ func BuildCleanup(diags []*diagnosis, host HostRole) schema.Plan {
 		p.RemediableReason = "nothing to change"
 		return p
 	}
-	p.Manual = cleanupManual(p.Changes, broadens)
+	p.Manual = cleanupManual(p.Changes, broadens, byHand)
 	p.RemediableHere, p.RemediableReason = remediableHere(p.Changes, domains, host)
-	p.RiskNotes = []schema.RiskNote{
-		{ID: "other-connect-servers", Text: "Before approving, make sure no other Entra Connect server (a staging server, or another tenant's) still uses this account: its writeback would fail like this one's did. An ACE whose trustee no longer resolves is safe to remove."},
-		{ID: "reversible", Text: "The journal keeps AdminSDHolder's DACL as it was: entra8344 revert --journal ID --restore-exact writes it back."},
+	if stale {
+		p.RiskNotes = append(p.RiskNotes, schema.RiskNote{ID: "other-connect-servers", Text: "Before approving, make sure no other Entra Connect server (a staging server, or another tenant's) still uses this account: its writeback would fail like this one's did. An ACE whose trustee no longer resolves is safe to remove."})
 	}
+	if len(byHand) > 0 {
+		p.RiskNotes = append(p.RiskNotes, schema.RiskNote{ID: "ineffective-ace", Text: "An inherit-only ACE on AdminSDHolder grants nothing on AdminSDHolder, nor on the admin accounts the protection task copies it onto (they have no child objects): removing it takes no access away. It is listed so that audits stop showing a grant that does not work; keep it only if a script of yours checks for it."})
+	}
+	p.RiskNotes = append(p.RiskNotes, schema.RiskNote{ID: "reversible", Text: "The journal keeps AdminSDHolder's DACL as it was: entra8344 revert --journal ID --restore-exact writes it back."})
 	return p
+}
+
+// ineffectiveRemovals adds to p the removal of each ineffective grant on
+// AdminSDHolder (an allow ACE for the connector account or one of its
+// groups that never applies: ADSyncConfig's inherit-only OU ACE), once per
+// ACE and domain, and links it to its diagnosis. It returns the domains
+// touched; byHand gets the changes' IDs.
+func ineffectiveRemovals(diags []*diagnosis, host HostRole, p *schema.Plan, byHand map[string]bool) []*ad.Domain {
+	var touched []*ad.Domain
+	seen := map[string]string{}
+	for _, g := range diags {
+		for _, a := range g.ineffective {
+			if !StaleACERemovable(a, a.SID) {
+				continue
+			}
+			d := g.dom
+			key := d.NC + "|" + string(a.Bytes())
+			if id, ok := seen[key]; ok {
+				g.d.Changes = append(g.d.Changes, id)
+				continue
+			}
+			id := fmt.Sprintf("R%d", len(p.Changes)+1)
+			seen[key] = id
+			name := ""
+			if g.account != nil && g.account.SID.Equal(a.SID) {
+				name = g.forest.Account
+			}
+			c := schema.Change{ID: id, Action: schema.ActionRemoveACE, Domain: d.DNSName, DomainSID: d.SID.String(),
+				TargetDN: ad.AdminSDHolderDN(d.NC), Server: writeServer(d, host), TrusteeSID: a.SID.String(), TrusteeName: name,
+				Right: ntsd.MaskString(a.Mask), ACE: a.SDDL(&d.SID), WritableHere: writable(d)}
+			if a.IsObject() && a.ObjectFlags&ntsd.ObjectTypePresent != 0 {
+				c.AttributeGUID = a.ObjectType.String()
+			}
+			p.Changes = append(p.Changes, c)
+			g.d.Changes = append(g.d.Changes, id)
+			byHand[id] = true
+			touched = append(touched, d)
+		}
+	}
+	return touched
 }
 
 // removable lists the ACEs of trustee in dacl that StaleACERemovable
@@ -118,12 +169,15 @@ func removeAllBroadens(dacl *ntsd.ACL, trustee ntsd.SID) bool {
 // cleanupManual is the cleanup as a person would type it: per trustee,
 // dsacls /R where that removes nothing but the planned allow ACEs
 // (broadens says where it would remove more), then the protection task.
-func cleanupManual(changes []schema.Change, broadens map[string]bool) []string {
+func cleanupManual(changes []schema.Change, broadens, byHand map[string]bool) []string {
 	out := []string{}
 	done := map[string]bool{}
 	for _, c := range changes {
-		switch c.Action {
-		case schema.ActionRemoveACE:
+		switch {
+		case c.Action == schema.ActionRemoveACE && byHand[c.ID]:
+			// dsacls /R would also remove the account's effective grant.
+			out = append(out, "# remove only the ACE "+c.ACE+" from AdminSDHolder (dsacls /R would also remove the account's working grant): approve the cleanup instead, or Active Directory Users and Computers, View > Advanced Features, System > AdminSDHolder > Properties > Security > Advanced")
+		case c.Action == schema.ActionRemoveACE:
 			if done[c.Domain+" "+c.TrusteeSID] {
 				continue
 			}
@@ -133,7 +187,7 @@ func cleanupManual(changes []schema.Change, broadens map[string]bool) []string {
 				who = c.TrusteeSID
 			}
 			out = append(out, staleRemoveLines(c.Server, c.TargetDN, who, broadens[c.Domain+" "+c.TrusteeSID])...)
-		case schema.ActionRunProtectTask:
+		case c.Action == schema.ActionRunProtectTask:
 			out = append(out, triggerLine(c.Server))
 		}
 	}

@@ -44,6 +44,11 @@ type diagnosis struct {
 	dom     *ad.Domain
 	dns     []string // every object DN, for the manual lines
 	stale   *ad.Principal
+	// ineffective: AdminSDHolder's allow ACEs for the account that would
+	// grant the attribute but do not apply (inherit-only, another class).
+	ineffective []ntsd.ACE
+	// deny: the deny on AdminSDHolder that the task copies onto the objects.
+	deny *ntsd.ACE
 }
 
 // Diagnose classifies every failing object of every AD connector with the
@@ -117,6 +122,15 @@ func Diagnose(forests []*ForestFacts) (diags []*diagnosis, objKinds map[string]m
 	for i, g := range diags {
 		g.d.ID = fmt.Sprintf("D%d", i+1)
 		g.d.AdminSDHolderACEs = holderACEs(g)
+		if g.d.Kind != schema.DiagStaleConnectorACE {
+			g.ineffective = holderIneffective(g)
+			for _, a := range g.ineffective {
+				g.d.AdminSDHolderACEs = append(g.d.AdminSDHolderACEs, a.SDDL(&g.dom.SID))
+			}
+		}
+		if g.d.Kind == schema.DiagExplicitDeny {
+			g.deny = holderDeny(g)
+		}
 		describe(g)
 	}
 	return diags, objKinds
@@ -249,6 +263,16 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 		// Callback or conditional ACEs: a DC may decide differently.
 		ev.Decision += fmt.Sprintf(" (%d ACEs of a kind this tool cannot evaluate may change that on a DC)", n)
 	}
+	if dec.ACE >= 0 {
+		ev.Decision += " (" + originOf(o, dec.ACE, holder) + ")"
+	}
+	self := "the object itself"
+	if c := strings.ToLower(o.StructuralClass()); c == "user" || c == "inetorgperson" || c == "computer" {
+		self = "the account itself"
+	}
+	if t := ineffectiveText(o.SD, q, dsid, self); t != "" && !dec.Allowed {
+		ev.Decision += "; " + t
+	}
 	ev.ACEs = evidenceACEs(o.SD, acct, a, dsid)
 	if dec.Allowed {
 		return ev, schema.DiagAccessGrantedNow, ""
@@ -271,6 +295,9 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 		}
 		// AdminSDHolder's DACL is what the task stamps onto this object.
 		hd := ntsd.CheckWriteProperty(holder.SD, q)
+		if t := ineffectiveText(holder.SD, q, dsid, "AdminSDHolder itself, and so, copied verbatim, not to any admin account"); t != "" && !hd.Allowed {
+			ev.Decision += "; on AdminSDHolder: " + t
+		}
 		switch {
 		case hd.Allowed:
 			ev.Decision += "; on AdminSDHolder: " + hd.Reason

@@ -103,7 +103,10 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 		r.warn("directory-objects-capped", fmt.Sprintf("%d permission-8344 objects beyond the first %d were not evaluated against the directory", agg.dropped, maxFailing), "")
 	}
 	diags, kinds := Diagnose(forests)
-	role := HostRole{IsDC: r.v.Host.IsDC, IsPDC: r.v.Host.IsPDCEmulator}
+	role := HostRole{IsDC: r.v.Host.IsDC, IsPDC: r.v.Host.IsPDCEmulator, Domain: r.v.Host.DNSDomain}
+	if r.v.Host.Computer != "" && r.v.Host.DNSDomain != "" {
+		role.FQDN = strings.ToLower(r.v.Host.Computer + "." + r.v.Host.DNSDomain)
+	}
 	plan := BuildPlan(diags, role)
 	dir.Cleanup = BuildCleanup(diags, role)
 	dir.Performed = true

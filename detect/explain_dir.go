@@ -36,8 +36,10 @@ func describe(g *diagnosis) {
 			"The protection task replaces their permissions with those of %s every hour, so the inherited right of %s to write %s (%s) never reaches them, "+
 			"and AdminSDHolder itself grants no such right: every export cycle fails with 8344.",
 			capitalize(n), d.Domain, pick(d.ObjectCount, "is a protected admin account", "are protected admin accounts"), holder, acct, attr, feature)
-		d.NextStep = fmt.Sprintf("Approve the plan: one Write-Property ACE for %s on %s only, on %s, written on %s, then the protection task and a delta sync. "+
-			"Read the risk notes first: the grant reaches every protected account of %s.", acct, attr, holder, pdc, d.Domain)
+		d.NextStep = grantNextStep(g, pdc)
+		if len(g.ineffective) > 0 {
+			d.Explanation += " " + ineffectiveExplanation(g)
+		}
 	case schema.DiagProtectTaskPending:
 		d.Remediation = schema.RemediationProtectTask
 		d.Explanation = fmt.Sprintf("AdminSDHolder of %s already grants %s Write-Property on %s, but the protection task has not yet copied it onto %s "+
@@ -96,6 +98,17 @@ func describe(g *diagnosis) {
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("An explicit Deny ACE stops %s from writing %s on %s (see the decision and ACEs of each object). A deny is evaluated before any grant, so adding a grant would not help.", acct, attr, n)
 		d.NextStep = "Find out who added the deny and why; remove or narrow it only if it is not a deliberate control (Exchange, for example, denies some writes on admin accounts on purpose)."
+		if g.deny != nil && g.dom != nil {
+			sddl := g.deny.SDDL(&g.dom.SID)
+			d.Explanation += fmt.Sprintf(" The deny %s is on AdminSDHolder (%s): the protection task copies AdminSDHolder's DACL onto every protected account, so removing it from an account alone is undone by the task within the hour.", sddl, holder)
+			d.NextStep += " Remove or narrow it on AdminSDHolder, not on the accounts, then trigger the protection task (lines below)."
+			d.Manual = append(d.Manual,
+				"# remove the deny ACE "+sddl+" from AdminSDHolder (not from the accounts): Active Directory Users and Computers, View > Advanced Features, System > AdminSDHolder > Properties > Security > Advanced",
+				triggerLine(pdc))
+		} else {
+			d.Explanation += " The deny is on the objects themselves (each object's decision says whether it is explicit there or inherited from a parent container), not on AdminSDHolder."
+			d.Manual = append(d.Manual, "# remove the deny ACE named in each object's decision from the object (or, when inherited, from the parent container that holds it): Active Directory Users and Computers, View > Advanced Features, the object > Properties > Security > Advanced")
+		}
 	case schema.DiagAttributeNotAllowlisted:
 		d.Remediation = schema.RemediationManual
 		d.Explanation = fmt.Sprintf("%s %s by AdminSDHolder, and %s is not on entra8344's writeback allowlist for AdminSDHolder, so no grant is planned.", capitalize(n), pick(d.ObjectCount, "is protected", "are protected"), attr)
@@ -109,6 +122,36 @@ func describe(g *diagnosis) {
 		d.Explanation = fmt.Sprintf("%s could not be evaluated against the directory (see each object's decision).", capitalize(n))
 		d.NextStep = "Fix what the decision names (account, object or attribute not found, or not readable), then run detect again."
 	}
+}
+
+// grantNextStep is the next step of a planned grant written on server.
+func grantNextStep(g *diagnosis, server string) string {
+	holder := "CN=AdminSDHolder,CN=System,<domain>"
+	if g.dom != nil {
+		holder = ad.AdminSDHolderDN(g.dom.NC)
+	}
+	s := fmt.Sprintf("Approve the plan: one Write-Property ACE for %s on %s only, on %s, written on %s, then the protection task and a delta sync. "+
+		"Read the risk notes first: the grant reaches every protected account of %s.", g.forest.Account, g.d.Attribute, holder, server, g.d.Domain)
+	if len(g.ineffective) > 0 {
+		s += " The ineffective ACE is offered for removal in directory.cleanup, under its own approval; nothing removes it otherwise."
+	}
+	return s
+}
+
+// ineffectiveExplanation names AdminSDHolder's ineffective grants and why
+// they do not apply.
+func ineffectiveExplanation(g *diagnosis) string {
+	var parts []string
+	for _, a := range g.ineffective {
+		why := whyNotApplied(ntsd.NotAppliedOtherClass, a, "AdminSDHolder itself")
+		if a.IsInheritOnly() {
+			why = whyNotApplied(ntsd.NotAppliedInheritOnly, a, "AdminSDHolder itself")
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", a.SDDL(&g.dom.SID), why))
+	}
+	return fmt.Sprintf("AdminSDHolder does hold an ACE for %s that would grant %s, %s, but it does not apply: the protection task copies it verbatim onto every admin, where it never applies to the account itself, "+
+		"so the permission looks present while the export fails with 8344. This is the ACE Microsoft's ADSyncConfig cmdlets write with -IncludeAdminSdHolders (and Entra Connect before 2.0.3.0 by default): the one they write on OUs, for descendant user objects.",
+		g.forest.Account, g.d.Attribute, strings.Join(parts, "; "))
 }
 
 // perObject gives each object's lines, for the first maxManualLines objects.

@@ -13,7 +13,14 @@ import (
 // HostRole is what the plan needs to know about this host.
 type HostRole struct {
 	FQDN        string
+	Domain      string // the DNS name of the host's own domain
 	IsDC, IsPDC *bool
+}
+
+// dcOf: this host is a domain controller of d (a DC is one of its own
+// domain only; SYSTEM there may write that domain's directory, no other).
+func (h HostRole) dcOf(d *ad.Domain) bool {
+	return h.IsDC != nil && *h.IsDC && h.Domain != "" && strings.EqualFold(strings.TrimSuffix(h.Domain, "."), d.DNSName)
 }
 
 // sdRightWriteDAC is sDRightsEffective's DACL_SECURITY_INFORMATION bit.
@@ -65,6 +72,7 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 				adds[key] = id
 				grants = append(grants, g)
 			}
+			g.d.NextStep = grantNextStep(g, p.Changes[changeIndex(p.Changes, id)].Server)
 			g.d.Changes = append(g.d.Changes, id, addTrigger(g.dom))
 		case schema.DiagProtectTaskPending:
 			if g.dom != nil && !g.dom.SID.IsZero() {
@@ -82,6 +90,15 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 		p.RiskNotes = riskNotes(grants)
 	}
 	return p
+}
+
+func changeIndex(cs []schema.Change, id string) int {
+	for i, c := range cs {
+		if c.ID == id {
+			return i
+		}
+	}
+	return -1
 }
 
 // grantable enforces "never broaden access" on one proposed grant (see
@@ -133,13 +150,19 @@ func Grantable(s GrantSubject) error {
 	return nil
 }
 
-// writeServer is where a grant is written: on a domain controller that is
-// not the PDC emulator, the DC itself (SYSTEM has full access to its own
-// directory; the change replicates to the PDC emulator, whose protection
-// task copies it); elsewhere the PDC emulator.
+// writeServer is where a grant to domain d is written: on a domain
+// controller of d that is not its PDC emulator, this DC (SYSTEM has full
+// access to its own domain; the change replicates to the PDC emulator,
+// whose protection task copies it); for every other domain, and elsewhere,
+// d's PDC emulator (the member-server flow: approved for that DC).
 func writeServer(d *ad.Domain, host HostRole) string {
-	if host.IsDC != nil && *host.IsDC && (host.IsPDC == nil || !*host.IsPDC) && d.Server != "" {
-		return d.Server
+	if host.dcOf(d) && (host.IsPDC == nil || !*host.IsPDC) {
+		if host.FQDN != "" {
+			return host.FQDN
+		}
+		if d.Server != "" {
+			return d.Server
+		}
 	}
 	return serverOf(d)
 }

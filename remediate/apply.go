@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"entra8344/detect"
 	"entra8344/internal/ldap"
 	"entra8344/internal/ntsd"
 	"entra8344/schema"
@@ -50,19 +51,23 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 // dial connects to server through the directory source of the connector
 // whose diagnosis led to change id (another forest has another source).
 func (r *run) dial(ctx context.Context, v *schema.Verdict, changeID, server string) (ldap.Conn, error) {
-	connector := ""
-	for _, g := range v.Directory.Diagnoses {
-		for _, id := range g.Changes {
-			if id == changeID && connector == "" {
-				connector = g.Connector
-			}
-		}
-	}
-	d, err := r.env.Detect.Directory.Dialer(connector)
+	d, err := r.env.Detect.Directory.Dialer(connectorOf(v, changeID))
 	if err != nil {
 		return nil, err
 	}
 	return d.Dial(ctx, server)
+}
+
+// connectorOf is the connector whose diagnosis led to change id.
+func connectorOf(v *schema.Verdict, changeID string) string {
+	for _, g := range v.Directory.Diagnoses {
+		for _, id := range g.Changes {
+			if id == changeID {
+				return g.Connector
+			}
+		}
+	}
+	return ""
 }
 
 // readSD reads dn's DACL-only descriptor and uSNChanged.
@@ -116,7 +121,7 @@ type daclEdit struct {
 
 // grant adds one ACE to AdminSDHolder; false stops the run.
 func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) bool {
-	ace, sid, guid, err := aceOf(c)
+	ace, _, _, err := aceOf(c)
 	if err != nil {
 		r.step(schema.ResultStep{Name: "backup", Status: schema.StepFailed, Change: c.ID, Server: c.Server, DN: c.TargetDN, Message: err.Error() + ": nothing written"})
 		return false
@@ -124,7 +129,12 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 	return r.edit(ctx, v, c, daclEdit{
 		name: "write",
 		resolve: func(sd *ntsd.SecurityDescriptor) (ntsd.ACE, string, error) {
-			if dec := ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{sid}, Attribute: guid}); dec.Allowed {
+			// Detect's access model (tokenGroups, property sets), not a SID comparison.
+			dec, err := detect.HolderGrants(v, connectorOf(v, c.ID), c.Attribute, sd)
+			if err != nil {
+				return ace, "", err
+			}
+			if dec.Allowed {
 				return ace, "AdminSDHolder already grants it: " + dec.Reason, nil
 			}
 			return ace, "", nil
@@ -265,104 +275,6 @@ func (r *run) triggerOn(ctx context.Context, dial func(context.Context) (ldap.Co
 		r.journal.End(i, "done", "", nil)
 	}
 	r.step(s)
-}
-
-// check is one object that must end up granting the trustee the attribute.
-type check struct {
-	dn, server, change string
-	trustee            ntsd.SID
-	attr               ntsd.GUID
-}
-
-// wait polls the affected objects (those the diagnoses list) until their
-// DACL grants the trustee the attribute, bounded by Wait.
-func (r *run) wait(ctx context.Context, v *schema.Verdict) {
-	checks := checksOf(v)
-	s := schema.ResultStep{Name: "wait"}
-	if len(checks) == 0 {
-		s.Status, s.Message = schema.StepSkipped, "no object to check"
-		r.step(s)
-		return
-	}
-	i, _ := r.journal.Begin(JournalEntry{Name: "wait"})
-	// Real time, not the verdict's clock (a replay's clock stands still).
-	deadline := time.Now().Add(r.env.Wait)
-	every := r.env.PollEvery
-	if every <= 0 {
-		every = time.Second
-	}
-	pending := checks
-	for {
-		var still []check
-		for _, c := range pending {
-			if r.granted(ctx, v, c) {
-				s.Evidence.ObjectsVerified = append(s.Evidence.ObjectsVerified, c.dn)
-			} else {
-				still = append(still, c)
-			}
-		}
-		pending = still
-		if len(pending) == 0 || !time.Now().Add(every).Before(deadline) || r.env.Sleep(ctx, every) != nil {
-			break
-		}
-	}
-	for _, c := range pending {
-		s.Evidence.ObjectsPending = append(s.Evidence.ObjectsPending, c.dn)
-	}
-	if len(pending) == 0 {
-		s.Status, s.Message = schema.StepDone, fmt.Sprintf("the right is on all %d objects checked", len(checks))
-	} else {
-		s.Status = schema.StepPending
-		s.Message = fmt.Sprintf("%d of %d objects do not have it yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", len(pending), len(checks), r.env.Wait)
-	}
-	r.journal.End(i, string(s.Status), s.Message, nil)
-	r.step(s)
-}
-
-func (r *run) granted(ctx context.Context, v *schema.Verdict, c check) bool {
-	conn, err := r.dial(ctx, v, c.change, c.server)
-	if err != nil {
-		return false
-	}
-	defer conn.Close()
-	sd, _, _, err := readSD(ctx, conn, c.dn)
-	return err == nil && ntsd.CheckWriteProperty(sd, ntsd.WriteCheck{SIDs: []ntsd.SID{c.trustee}, Attribute: c.attr}).Allowed
-}
-
-// checksOf lists the objects of the diagnoses the plan fixes, read on the
-// server of their change (the PDC emulator, where the task runs).
-func checksOf(v *schema.Verdict) []check {
-	server := map[string]string{}
-	for _, c := range v.Directory.Plan.Changes {
-		server[c.ID] = c.Server
-	}
-	attrs := map[string]string{}
-	for _, a := range v.Directory.Attributes {
-		attrs[strings.ToLower(a.Name)] = a.SchemaIDGUID
-	}
-	accounts := map[string]string{}
-	for _, a := range v.Directory.ConnectorAccounts {
-		accounts[a.Connector] = a.SID
-	}
-	var out []check
-	for _, g := range v.Directory.Diagnoses {
-		if len(g.Changes) == 0 {
-			continue
-		}
-		sid, err1 := ntsd.ParseSIDString(accounts[g.Connector])
-		guid, err2 := ntsd.ParseGUID(attrs[strings.ToLower(g.Attribute)])
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		last := g.Changes[len(g.Changes)-1]
-		if _, ok := server[last]; !ok {
-			continue // fixed by the other plan (grants vs cleanup)
-		}
-		for _, o := range g.Objects {
-			out = append(out, check{dn: o.DN, server: server[last], change: last, trustee: sid, attr: guid})
-		}
-	}
-	return out
 }
 
 // sync starts a delta sync so the failing exports are retried now.

@@ -81,3 +81,42 @@ func TestCleanupRemovesOnlyTheStaleACE(t *testing.T) {
 		t.Errorf("restore-exact of a cleanup: %s (%s), DACL restored %v", rev.Status, rev.Summary, bytes.Equal(w.holder(), before))
 	}
 }
+
+// TestIneffectiveACERemovedOnlyByItsCleanup (issue 13 item 4): on
+// adsyncconfig-holder the grant plan adds the effective ACE and leaves
+// ADSyncConfig's inherit-only one alone; the cleanup's own token then
+// removes that one only, and the effective grant stays.
+func TestIneffectiveACERemovedOnlyByItsCleanup(t *testing.T) {
+	const io = "(OA;CIIO;RPWP;5b47d60f-6090-40b2-9f37-2a4de88f3063;bf967aba-0de6-11d0-a285-00aa003049e2;S-1-5-21-1004336348-1177238915-682003330-1109)"
+	w := newWorld(t, "adsyncconfig-holder", true)
+	v, tok := w.approve()
+	if res := w.remediate(tok); res.Status != schema.ResultVerified {
+		t.Fatalf("grant: %s (%s)", res.Status, res.Summary)
+	}
+	sddl := func() string {
+		sd, err := ntsd.Parse(w.holder())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sd.SDDL(nil)
+	}
+	if !strings.Contains(sddl(), io) || !strings.Contains(sddl(), "(OA;;WP;5b47d60f-6090-40b2-9f37-2a4de88f3063;;S-1-5-21-1004336348-1177238915-682003330-1109)") {
+		t.Fatalf("after the grant plan AdminSDHolder should hold both ACEs: %s", sddl())
+	}
+	v = detect.Run(context.Background(), w.detectEnv(), detect.DefaultOptions())
+	cl := v.Directory.Cleanup
+	if len(cl.Changes) != 2 || cl.Changes[0].ACE != io {
+		t.Fatalf("the cleanup should remove the inherit-only ACE, then trigger the task: %+v", cl.Changes)
+	}
+	ctok, err := remediate.Issue(w.key, remediate.Digest(cl), remediate.HostID(v.Host.Computer, v.Host.DNSDomain), w.sc.Now.Add(remediate.DefaultExpiry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := w.remediate(ctok)
+	if res.Status != schema.ResultVerified || stepStatus(res, "remove") != schema.StepDone {
+		t.Fatalf("cleanup: %s (%s)", res.Status, res.Summary)
+	}
+	if after := sddl(); strings.Contains(after, io) || !strings.Contains(after, "(OA;;WP;5b47d60f-6090-40b2-9f37-2a4de88f3063;;S-1-5-21-1004336348-1177238915-682003330-1109)") {
+		t.Errorf("after the cleanup: %s", after)
+	}
+}

@@ -37,7 +37,7 @@ func newDCWorld(t *testing.T) *dcWorld {
 		t.Fatal(err)
 	}
 	dc := newWorld(t, "member-server", false)
-	fqdn, err := dc.sc.AsDomainController(context.Background())
+	fqdn, err := dc.sc.AsDomainController(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,4 +202,54 @@ func (w *world) revertEnv(journal string, exact bool) remediate.RevertEnv {
 func hexDigest(p schema.Plan) string {
 	d := remediate.Digest(p)
 	return hex.EncodeToString(d[:])
+}
+
+// TestDCPathOnTheDCRunOnNames (issue 13 item 2): child-domain's failing
+// admin is in emea.contoso.com, so the Connect server's verdict approves
+// the plan for emea's PDC emulator (approval.run_on); the replayed DC path
+// becomes that DC (the one the token is bound to, not the forest root's
+// PDC) and carries the plan out on emea's AdminSDHolder.
+func TestDCPathOnTheDCRunOnNames(t *testing.T) {
+	const child = "dc11.emea.contoso.com"
+	member := newWorld(t, "child-domain", true)
+	v := detect.Run(context.Background(), member.detectEnv(), detect.DefaultOptions())
+	if len(v.Directory.Plan.Changes) == 0 || v.Directory.Plan.RemediableHere {
+		t.Fatalf("the plan should exist and not be remediable on the root PDC: %+v", v.Directory.Plan)
+	}
+	for _, c := range v.Directory.Plan.Changes {
+		if c.Server != child {
+			t.Fatalf("change %s is for %s, want emea's PDC emulator %s", c.ID, c.Server, child)
+		}
+	}
+	params, err := remediate.PlanParams(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := remediate.IssueScoped(member.key, remediate.ScopeDC, remediate.Digest(v.Directory.Plan), child, member.sc.Now.Add(remediate.DefaultExpiry))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc := newWorld(t, "child-domain", false)
+	fqdn, err := dc.sc.AsDomainController(context.Background(), func(h string) bool {
+		host, domain, _ := strings.Cut(h, ".")
+		return remediate.TokenNamesHost(member.key, tok, remediate.HostID(host, domain))
+	})
+	if err != nil || fqdn != child || dc.sc.Facts.IsPDCEmulator == nil || !*dc.sc.Facts.IsPDCEmulator {
+		t.Fatalf("the replayed DC is %s (%v), want %s, its domain's PDC emulator", fqdn, err, child)
+	}
+	dc.dir = dc.sc.Directory()
+	dc.dir.SimulateProtectionTask()
+	dc.key = member.key
+	const emeaHolder = "CN=AdminSDHolder,CN=System,DC=emea,DC=contoso,DC=com"
+	before := dc.readSD(emeaHolder)
+	res := dc.remediateWith(tok, func(e *remediate.Env) { e.PlanParams = params })
+	if res.Status != schema.ResultVerified || res.Host != child {
+		for _, s := range res.Steps {
+			t.Logf("%s %s %s", s.Name, s.Status, s.Message)
+		}
+		t.Fatalf("%s on %s: %s", res.Status, res.Host, res.Summary)
+	}
+	if string(dc.readSD(emeaHolder)) == string(before) || string(dc.holder()) != string(newWorld(t, "child-domain", false).holder()) {
+		t.Errorf("the grant should change emea's AdminSDHolder only")
+	}
 }

@@ -37,11 +37,12 @@ func distinct(objs []planned, key func(planned) string) []string {
 	return out
 }
 
-// plannedObjects lists the objects of the diagnoses that the plan fixes.
+// plannedObjects lists the objects of the diagnoses that the plan being
+// carried out fixes (not the other plan's: grants vs cleanup).
 func plannedObjects(v *schema.Verdict) []planned {
 	var out []planned
 	for _, g := range v.Directory.Diagnoses {
-		if len(g.Changes) == 0 {
+		if _, ok := fixedBy(v.Directory.Plan, g); !ok {
 			continue
 		}
 		for _, o := range g.Objects {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"entra8344/detect"
 	"entra8344/internal/adsync"
 	"entra8344/internal/ldap"
 	"entra8344/internal/ntsd"
@@ -266,5 +267,38 @@ func (w *world) editDACL(dn string, edit func(*ntsd.ACL)) {
 	if err := c.Modify(context.Background(), dn, []ldap.Mod{{Op: ldap.ModReplace, Attr: "nTSecurityDescriptor", Values: [][]byte{sd.Marshal()}}},
 		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)}); err != nil {
 		w.t.Fatal(err)
+	}
+}
+
+// TestWaitExportFollowsThePlanCarriedOut: with --wait-export, each plan
+// waits for its own objects only. stale-msol-ace has a grant plan (Jane
+// Admin) and a cleanup (no failing object): the cleanup must not wait for
+// the grant plan's objects, and the grant plan confirms its own.
+func TestWaitExportFollowsThePlanCarriedOut(t *testing.T) {
+	for _, tc := range []struct {
+		plan    string
+		status  schema.StepStatus
+		objects int // objects the export step verified
+	}{
+		{"grant", schema.StepDone, 1},
+		{"cleanup", schema.StepSkipped, 0},
+	} {
+		t.Run(tc.plan, func(t *testing.T) {
+			w := newWorld(t, "stale-msol-ace", true)
+			v := detect.Run(context.Background(), w.detectEnv(), detect.DefaultOptions())
+			p := v.Directory.Plan
+			if tc.plan == "cleanup" {
+				p = v.Directory.Cleanup
+			}
+			tok, err := remediate.Issue(w.key, remediate.Digest(p), remediate.HostID(v.Host.Computer, v.Host.DNSDomain), w.sc.Now.Add(remediate.DefaultExpiry))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := w.remediateWith(tok, w.withExport(true, time.Second, nil))
+			s := findStep(t, res, "export")
+			if res.Status != schema.ResultVerified || s.Status != tc.status || len(s.Evidence.ObjectsVerified) != tc.objects || len(s.Evidence.ObjectsPending) != 0 {
+				t.Fatalf("%s plan: result %s, export step %s (%s) verified %v pending %v", tc.plan, res.Status, s.Status, s.Message, s.Evidence.ObjectsVerified, s.Evidence.ObjectsPending)
+			}
+		})
 	}
 }

@@ -184,3 +184,15 @@ func TokenID(token string) string {
 	h := sha256.Sum256([]byte("entra8344 token\x00" + strings.TrimSpace(token)))
 	return hex.EncodeToString(h[:12])
 }
+
+// TokenNamesHost reports whether token verifies under key and is bound to
+// host (HostID form), whatever its scope and expiry: the replay uses it to
+// become the DC that approval.run_on names.
+func TokenNamesHost(key []byte, token, host string) bool {
+	raw, ok := strings.CutPrefix(strings.TrimSpace(token), tokenPrefix)
+	if !ok {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(raw)
+	return err == nil && len(b) == tokenLen && hmac.Equal(b[26:], mac(key, b[:26])) && hmac.Equal(b[6:10], hostTag(host))
+}

@@ -190,3 +190,46 @@ func (q WriteCheck) scope(a ACE) (string, bool) {
 	}
 	return "", false
 }
+
+// Why an allow ACE that would grant the write does not apply to the object.
+const (
+	NotAppliedInheritOnly = "inherit-only"
+	NotAppliedOtherClass  = "other-class"
+)
+
+// Ineffective is an allow ACE for one of the checked SIDs that would grant
+// Write-Property on the attribute, were it not for the reason Why
+// (NotApplied*) that it does not apply to the object the descriptor is on.
+type Ineffective struct {
+	ACE int
+	Why string
+}
+
+// IneffectiveGrants lists the allow ACEs of sd that CheckWriteProperty
+// skips although they name one of q's SIDs, Write-Property and the
+// attribute (or its property set): inherit-only ACEs, and ACEs restricted
+// to another inherited object type where that restricts the check. They
+// are what makes "the permission is there" and 8344 both true.
+func IneffectiveGrants(sd *SecurityDescriptor, q WriteCheck) []Ineffective {
+	var out []Ineffective
+	if sd == nil || sd.DACL == nil {
+		return nil
+	}
+	for i, a := range sd.DACL.ACEs {
+		if !a.Known() || !a.IsAllow() || !q.holds(a.SID) || mapGeneric(a.Mask)&RightWriteProperty == 0 {
+			continue
+		}
+		unrestricted := a
+		unrestricted.ObjectFlags &^= InheritedObjectTypePresent
+		if _, ok := q.scope(unrestricted); !ok {
+			continue // not about this attribute at all
+		}
+		switch _, ok := q.scope(a); {
+		case a.IsInheritOnly():
+			out = append(out, Ineffective{ACE: i, Why: NotAppliedInheritOnly})
+		case !ok:
+			out = append(out, Ineffective{ACE: i, Why: NotAppliedOtherClass})
+		}
+	}
+	return out
+}

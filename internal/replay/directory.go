@@ -69,7 +69,7 @@ func (d *Directory) Dialer(connector string) (ldap.Dialer, error) {
 		return nil, fmt.Errorf("replay %s: %s: %w", d.s.Name, name, err)
 	}
 	if d.simulate {
-		sn.dir.RootDSEModify = protectionTask(sn.dir)
+		sn.dir.RootDSEModifyAt = protectionTask(sn.dir)
 	}
 	d.dirs[name] = sn
 	return sn, nil

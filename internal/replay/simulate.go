@@ -24,27 +24,57 @@ func (d *Directory) SimulateProtectionTask() {
 	defer d.mu.Unlock()
 	d.simulate = true
 	for _, sn := range d.dirs {
-		sn.dir.RootDSEModify = protectionTask(sn.dir)
+		sn.dir.RootDSEModifyAt = protectionTask(sn.dir)
 	}
 }
 
-func protectionTask(dir *memdir.Dir) func([]ldap.Mod) error {
-	return func(mods []ldap.Mod) error {
+// protectionTask runs the task for the domain of the server the trigger
+// was sent to: the domain it is PDC emulator of, or whose DNS name was
+// dialled; otherwise the snapshot's default domain.
+func protectionTask(dir *memdir.Dir) func(string, []ldap.Mod) error {
+	return func(server string, mods []ldap.Mod) error {
 		for _, m := range mods {
 			if !strings.EqualFold(m.Attr, "runProtectAdminGroupsTask") {
 				return &ldap.Error{Op: "modify", Code: ldap.ResultUnwillingToPerform, Message: "00002035: rootdse_modify: unknown attribute to change!"}
 			}
 		}
-		return runProtectionTask(context.Background(), dir)
+		return runProtectionTask(context.Background(), dir, server)
 	}
 }
 
-func runProtectionTask(ctx context.Context, dir *memdir.Dir) error {
+// domainOfServer is the NC of the domain server is PDC emulator of (or
+// the DNS name of); "" when none.
+func domainOfServer(ctx context.Context, c ldap.Conn, server string) string {
+	root, err := c.Search(ctx, &ldap.SearchRequest{Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"configurationNamingContext"}})
+	if err != nil || len(root) != 1 {
+		return ""
+	}
+	refs, err := c.Search(ctx, &ldap.SearchRequest{BaseDN: "CN=Partitions," + root[0].String("configurationNamingContext"), Scope: ldap.ScopeOneLevel,
+		Filter: "(objectClass=crossRef)", Attributes: []string{"nCName", "dnsRoot"}})
+	if err != nil {
+		return ""
+	}
+	for _, r := range refs {
+		h, _ := roleOwnerHost(ctx, c, r.String("nCName"))
+		if strings.EqualFold(h, server) || strings.EqualFold(r.String("dnsRoot"), server) {
+			return r.String("nCName")
+		}
+	}
+	return ""
+}
+
+func runProtectionTask(ctx context.Context, dir *memdir.Dir, server string) error {
 	root, err := dir.Search(ctx, &ldap.SearchRequest{Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"defaultNamingContext"}})
 	if err != nil || len(root) != 1 {
 		return fmt.Errorf("simulated protection task: rootDSE: %v", err)
 	}
 	nc := root[0].String("defaultNamingContext")
+	if c, err := dir.Dial(ctx, server); err == nil {
+		if own := domainOfServer(ctx, c, server); own != "" {
+			nc = own
+		}
+		c.Close()
+	}
 	sdFlags := []ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)}
 	holder, err := dir.Search(ctx, &ldap.SearchRequest{BaseDN: "CN=AdminSDHolder,CN=System," + nc, Scope: ldap.ScopeBase,
 		Filter: "(objectClass=*)", Attributes: []string{"nTSecurityDescriptor"}, Controls: sdFlags})
@@ -84,13 +114,15 @@ func runProtectionTask(ctx context.Context, dir *memdir.Dir) error {
 	return nil
 }
 
-// AsDomainController replays the scenario as its domain's PDC emulator
-// instead of its own host, for `remediate --replay --plan` (the DC path of
-// a member server's approved plan). SIMULATION: the host facts become
-// those of that DC (no sync engine there), and AdminSDHolder's
-// sDRightsEffective becomes 15, what SYSTEM on a DC holds. It returns the
-// DC's DNS name.
-func (s *Scenario) AsDomainController(ctx context.Context) (string, error) {
+// AsDomainController replays the scenario as one of its domain
+// controllers instead of its own host, for `remediate --replay --plan` (the
+// DC path of a member server's approved plan): the first DC of the
+// snapshot for which runOn is true (the DC that approval.run_on names: the
+// caller asks the token), else the default domain's PDC emulator.
+// SIMULATION: the host facts become those of that DC (no sync engine
+// there), and AdminSDHolder's sDRightsEffective becomes 15, what SYSTEM on
+// a DC holds. It returns the DC's DNS name.
+func (s *Scenario) AsDomainController(ctx context.Context, runOn func(fqdn string) bool) (string, error) {
 	d, err := s.Directory().Dialer("")
 	if err != nil {
 		return "", err
@@ -100,16 +132,72 @@ func (s *Scenario) AsDomainController(ctx context.Context) (string, error) {
 		return "", err
 	}
 	defer c.Close()
+	pdcs, err := pdcEmulators(ctx, c)
+	if err != nil {
+		return "", fmt.Errorf("replay %s: the PDC emulators: %w", s.Name, err)
+	}
 	fqdn, err := pdcEmulator(ctx, c)
 	if err != nil {
 		return "", fmt.Errorf("replay %s: the PDC emulator: %w", s.Name, err)
 	}
+	if runOn != nil {
+		dcs, err := domainControllers(ctx, c)
+		if err != nil {
+			return "", fmt.Errorf("replay %s: the domain controllers: %w", s.Name, err)
+		}
+		for _, dc := range dcs {
+			if runOn(dc) {
+				fqdn = dc
+				break
+			}
+		}
+	}
 	host, domain, _ := strings.Cut(fqdn, ".")
-	yes := true
-	s.Facts = winhost.Facts{ComputerName: strings.ToUpper(host), DNSDomain: domain, IsDC: &yes, IsPDCEmulator: &yes,
+	yes, pdc := true, pdcs[fqdn]
+	s.Facts = winhost.Facts{ComputerName: strings.ToUpper(host), DNSDomain: domain, IsDC: &yes, IsPDCEmulator: &pdc,
 		ADSyncService: winhost.ServiceAbsent, PowerShellPath: s.Facts.PowerShellPath}
 	s.systemOnDC = true
 	return fqdn, nil
+}
+
+// domainControllers lists the DNS names of the forest's server objects.
+func domainControllers(ctx context.Context, c ldap.Conn) ([]string, error) {
+	root, err := c.Search(ctx, &ldap.SearchRequest{Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"configurationNamingContext"}})
+	if err != nil || len(root) != 1 {
+		return nil, fmt.Errorf("rootDSE: %v", err)
+	}
+	srvs, err := c.Search(ctx, &ldap.SearchRequest{BaseDN: "CN=Sites," + root[0].String("configurationNamingContext"), Scope: ldap.ScopeSubtree,
+		Filter: "(objectClass=server)", Attributes: []string{"dNSHostName"}})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range srvs {
+		if h := strings.ToLower(e.String("dNSHostName")); h != "" {
+			out = append(out, h)
+		}
+	}
+	return out, nil
+}
+
+// pdcEmulators is the set of every domain's PDC emulator (DNS names).
+func pdcEmulators(ctx context.Context, c ldap.Conn) (map[string]bool, error) {
+	root, err := c.Search(ctx, &ldap.SearchRequest{Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"configurationNamingContext"}})
+	if err != nil || len(root) != 1 {
+		return nil, fmt.Errorf("rootDSE: %v", err)
+	}
+	refs, err := c.Search(ctx, &ldap.SearchRequest{BaseDN: "CN=Partitions," + root[0].String("configurationNamingContext"), Scope: ldap.ScopeOneLevel,
+		Filter: "(objectClass=crossRef)", Attributes: []string{"nCName"}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, r := range refs {
+		if h, err := roleOwnerHost(ctx, c, r.String("nCName")); err == nil {
+			out[h] = true
+		}
+	}
+	return out, nil
 }
 
 // pdcEmulator follows the domain's fSMORoleOwner to its server's DNS name.
@@ -118,7 +206,12 @@ func pdcEmulator(ctx context.Context, c ldap.Conn) (string, error) {
 	if err != nil || len(root) != 1 {
 		return "", fmt.Errorf("rootDSE: %v", err)
 	}
-	dom, err := c.Search(ctx, &ldap.SearchRequest{BaseDN: root[0].String("defaultNamingContext"), Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"fSMORoleOwner"}})
+	return roleOwnerHost(ctx, c, root[0].String("defaultNamingContext"))
+}
+
+// roleOwnerHost follows domain nc's fSMORoleOwner to its server's DNS name.
+func roleOwnerHost(ctx context.Context, c ldap.Conn, nc string) (string, error) {
+	dom, err := c.Search(ctx, &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"fSMORoleOwner"}})
 	if err != nil || len(dom) != 1 {
 		return "", fmt.Errorf("domain object: %v", err)
 	}

@@ -28,6 +28,9 @@ type Dir struct {
 	// e.g. runProtectAdminGroupsTask; when nil the modify fails as on Samba:
 	// 53 unwillingToPerform "00002035: rootdse_modify: unknown attribute to change!".
 	RootDSEModify func(mods []ldap.Mod) error
+	// RootDSEModifyAt, when set, is RootDSEModify told which server (the
+	// host dialled) the modify was sent to.
+	RootDSEModifyAt func(server string, mods []ldap.Mod) error
 	// Fail, when set, is consulted before each operation ("search" with the
 	// base DN, "modify" with the DN, "dial" with the host); a non-nil
 	// result is returned as the operation's error.

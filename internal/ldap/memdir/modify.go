@@ -56,11 +56,16 @@ func (d *Dir) modify(ctx context.Context, dn string, mods []ldap.Mod, controls [
 
 	key := parsed.Normal()
 	if key == "" {
-		hook := d.RootDSEModify
-		if hook == nil {
+		var err error
+		switch {
+		case d.RootDSEModifyAt != nil:
+			err = d.RootDSEModifyAt(server, copyMods(mods))
+		case d.RootDSEModify != nil:
+			err = d.RootDSEModify(copyMods(mods))
+		default:
 			return fail(ldap.ResultUnwillingToPerform, "00002035: rootdse_modify: unknown attribute to change!")
 		}
-		if err := hook(copyMods(mods)); err != nil {
+		if err != nil {
 			return err
 		}
 		d.mu.Lock()
