@@ -11,15 +11,20 @@ import (
 	"entra8344/schema"
 )
 
-// The fleet view end to end through the CLI: the 24 recorded verdicts as a
+// The fleet view end to end through the CLI: every recorded verdict as a
 // folder, plus a hostile line on standard input; exit 0 with rejections;
 // one document on stdout; --output writes the file and nothing to stdout.
 func TestSummarizeCLI(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range mustGlob(t, "fixtures/scenarios/*/expected.json") {
+	files := mustGlob(t, "fixtures/scenarios/*/expected.json")
+	remediable := 0
+	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.Contains(string(b), `"status": "remediable"`) {
+			remediable++
 		}
 		name := filepath.Base(filepath.Dir(f))
 		// One client per scenario, so that each is its own server.
@@ -42,8 +47,8 @@ func TestSummarizeCLI(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.Totals.Hosts != 24 || s.Inputs.Rejected != 1 || s.Rejected[0].Source != "-" || s.GeneratedAt != "2025-06-20T12:00:00Z" ||
-		s.Totals.ByStatus[schema.StatusRemediable].Hosts != 4 {
+	if s.Totals.Hosts != len(files) || s.Inputs.Rejected != 1 || s.Rejected[0].Source != "-" || s.GeneratedAt != "2025-06-20T12:00:00Z" ||
+		s.Totals.ByStatus[schema.StatusRemediable].Hosts != remediable || remediable < 4 {
 		t.Errorf("totals %+v, inputs %+v, rejected %+v", s.Totals, s.Inputs, s.Rejected)
 	}
 
@@ -57,7 +62,7 @@ func TestSummarizeCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if recs, err := csv.NewReader(f).ReadAll(); err != nil || len(recs) != 25 {
+	if recs, err := csv.NewReader(f).ReadAll(); err != nil || len(recs) != len(files)+1 {
 		t.Errorf("CSV: %d records, %v", len(recs), err)
 	}
 
