@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/csv"
@@ -16,7 +16,7 @@ import (
 // one document on stdout; --output writes the file and nothing to stdout.
 func TestSummarizeCLI(t *testing.T) {
 	dir := t.TempDir()
-	for _, f := range mustGlob(t, "fixtures/scenarios/*/expected.json") {
+	for _, f := range mustGlob(t, "../../fixtures/scenarios/*/expected.json") {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
