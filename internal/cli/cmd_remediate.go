@@ -2,18 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"log"
-	"os"
-	"path/filepath"
 	"time"
 
 	"entra8344/detect"
-	"entra8344/internal/adsync"
-	"entra8344/internal/ldap"
-	"entra8344/internal/winhost"
 	"entra8344/remediate"
 	"entra8344/schema"
 )
@@ -34,71 +26,24 @@ type RemediateCmd struct {
 }
 
 func (c *RemediateCmd) Run(stdio *IO) error {
-	env := remediate.Env{Token: c.Token, Wait: c.Wait, PollEvery: 15 * time.Second, StateDir: c.StateDir, DryRun: c.DryRun, PlanParams: c.Plan}
-	env.WaitExport, env.PollExport = c.WaitExport, 30*time.Second
+	env := remediate.Env{Token: c.Token, PollEvery: 15 * time.Second, DryRun: c.DryRun, PlanParams: c.Plan}
+	env.WaitExport = c.WaitExport
 	env.Options = detect.DefaultOptions()
 	env.Options.Version, env.Options.DirectoryTimeout = version, c.Directory
-	if c.Replay != "" {
-		sc, err := loadScenario(c.Replay)
-		if err != nil {
-			return err
-		}
-		if !sc.HasDirectory() {
-			return fmt.Errorf("--replay %s: the scenario has no directory snapshot, so there is nothing to remediate", c.Replay)
-		}
-		if c.Plan != "" {
-			// The DC path: replay as the PDC emulator the member server named.
-			if _, err := sc.AsDomainController(context.Background()); err != nil {
-				return fmt.Errorf("--replay %s --plan: %w", c.Replay, err)
-			}
-		}
-		dir := sc.Directory()
-		dir.SimulateProtectionTask()
-		runner := sc.Runner().SimulateExport(dir)
-		env.Detect = detect.Env{Prober: sc.Prober(), Runner: runner, Replay: sc.Name, Directory: dir, Now: func() time.Time { return sc.Now }}
-		env.PollExport = 100 * time.Millisecond // the simulated export is there as soon as the sync is
-		env.Key = approvalKey(sc.Name, hostApprovalKey)
-		env.Wait = 0 // the simulated task has run when the trigger returns: one check tells
-		if env.StateDir == "" {
-			env.StateDir = filepath.Join(os.TempDir(), "entra8344-replay", sc.Name)
-		}
-		facts := sc.Facts
-		env.Sync = func(ctx context.Context) error {
-			return adsync.StartDeltaSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
-				ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: time.Minute}, 5, func(context.Context, time.Duration) error { return nil })
-		}
-	} else {
-		dir, err := stateDirOr(c.StateDir)
-		if err != nil {
-			return fmt.Errorf("the state directory (lock, journal, approval key): %w", err)
-		}
-		env.StateDir = dir
-		prober, runner := winhost.NewProber(), winhost.NewRunner()
-		env.Detect = detect.Env{Prober: prober, Runner: runner}
-		if d, why := newLiveDialer(); d != nil {
-			env.Detect.Directory = liveDirectory{d}
-		} else {
-			env.Detect.NoDirectoryReason = why
-		}
-		env.Key = approvalKey("", hostApprovalKey)
-		env.Sync = func(ctx context.Context) error {
-			facts, err := prober.Facts(ctx)
-			if err != nil {
-				return err
-			}
-			return adsync.StartDeltaSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
-				ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: 2 * time.Minute}, 5, remediate.Sleep)
-		}
+	h, err := NewHost(HostSpec{Command: "remediate", Replay: c.Replay, AsDC: c.Plan != "", StateDir: c.StateDir})
+	if err != nil {
+		return err
 	}
-	logger, closeLog := log.New(io.Discard, "", 0), func() {}
-	if c.Replay == "" {
-		logger, closeLog = withStateLog(logger, closeLog, "remediate")
-	}
-	defer closeLog()
+	defer h.Close()
+	logger := h.Log
+	env.StateDir, env.Key, env.Sync = h.StateDir, h.Key, h.Sync
+	env.Detect = detect.Env{Prober: h.Prober, Runner: h.Runner, Replay: h.Name, Now: h.Now,
+		Directory: h.Directory, NoDirectoryReason: h.NoDirectoryReason}
+	env.PollExport, env.Wait = h.PollExport(), h.ProtectionWait(c.Wait)
 	env.Detect.Log = logger
 	res := remediate.Run(context.Background(), env)
 	logger.Printf("remediate finished: %s (%s)", res.Status, res.Summary)
-	reportResult(logger, res, c.Replay == "")
+	reportResult(logger, res, h.WritesEvents)
 	doc, err := schema.Marshal(res)
 	if err != nil {
 		return fmt.Errorf("render the result: %w", err)
@@ -125,44 +70,20 @@ type RevertCmd struct {
 
 func (c *RevertCmd) Run(stdio *IO) error {
 	env := remediate.RevertEnv{Journal: c.Journal, Version: version, RestoreExact: c.RestoreExact, Token: c.Token}
-	var dialer ldap.Dialer
-	if c.Replay != "" {
-		sc, err := loadScenario(c.Replay)
-		if err != nil {
-			return err
-		}
-		d, err := sc.Directory().Dialer("")
-		if err != nil {
-			return err
-		}
-		dialer, env.Replay, env.Now = d, sc.Name, func() time.Time { return sc.Now }
-		env.Key = approvalKey(sc.Name, hostApprovalKey)
-		env.StateDir = c.StateDir
-		if env.StateDir == "" {
-			env.StateDir = filepath.Join(os.TempDir(), "entra8344-replay", sc.Name)
-		}
-	} else {
-		// The state directory first: an insecure one is refused before
-		// anything else is looked at.
-		dir, err := stateDirOr(c.StateDir)
-		if err != nil {
-			return fmt.Errorf("the state directory (lock, journal): %w", err)
-		}
-		d, why := newLiveDialer()
-		if d == nil {
-			return errors.New(why)
-		}
-		dialer, env.StateDir, env.Key = d, dir, approvalKey("", hostApprovalKey)
+	h, err := NewHost(HostSpec{Command: "revert", Replay: c.Replay, StateDir: c.StateDir})
+	if err != nil {
+		return err
 	}
-	env.Dial = dialer.Dial
-	logger, closeLog := log.New(io.Discard, "", 0), func() {}
-	if c.Replay == "" {
-		logger, closeLog = withStateLog(logger, closeLog, "revert")
+	defer h.Close()
+	dialer, err := h.Dialer()
+	if err != nil {
+		return err
 	}
-	defer closeLog()
+	logger := h.Log
+	env.Dial, env.Replay, env.Now, env.Key, env.StateDir = dialer.Dial, h.Name, h.Now, h.Key, h.StateDir
 	res := remediate.Revert(context.Background(), env)
 	logger.Printf("revert finished: %s (%s)", res.Status, res.Summary)
-	reportResult(logger, res, c.Replay == "")
+	reportResult(logger, res, h.WritesEvents)
 	doc, err := schema.Marshal(res)
 	if err != nil {
 		return err
