@@ -1,133 +1,15 @@
 // Command entra8344 diagnoses Entra Connect export error 8344 on the server an
 // RMM runs it on: one JSON verdict on stdout, a Nagios-style exit code,
-// nothing on stderr unless the command line is wrong.
+// nothing on stderr unless the command line is wrong. The commands live in
+// internal/cli (docs/architecture.md); this file only hands them the process.
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io"
 	"os"
-	"strings"
 
-	"github.com/alecthomas/kong"
-
-	"entra8344/fixtures"
-	"entra8344/schema"
+	"entra8344/internal/cli"
 )
-
-// Set by the release build (-ldflags -X).
-var (
-	version = "dev"
-	commit  = "unknown"
-	built   = "unknown"
-)
-
-// Exit codes: the one table. RMM templates and the README follow it.
-const (
-	exitOK       = 0 // detect: OK or not applicable
-	exitPerson   = 1 // detect: needs a person (not auto-remediable)
-	exitRemedy   = 2 // detect: remediable finding, approval token issued
-	exitUnknown  = 3 // detect: could not tell (collection error); also a misused command line
-	exitCLIUsage = exitUnknown
-	// doctor: exitOK when no check failed, exitPerson when one did (doctorExit).
-)
-
-var detectExit = map[schema.Status]int{
-	schema.StatusHealthy:         exitOK,
-	schema.StatusNotApplicable:   exitOK,
-	schema.StatusStagingMode:     exitOK,
-	schema.StatusSyncServiceDown: exitPerson,
-	schema.StatusExportErrors:    exitPerson,
-	schema.StatusRemediable:      exitRemedy,
-	schema.StatusRunFailures:     exitPerson,
-	schema.StatusError:           exitUnknown,
-}
-
-// DetectExitCode maps a verdict to its exit code.
-func DetectExitCode(v *schema.Verdict) int {
-	code, ok := detectExit[v.Status]
-	if !ok {
-		return exitUnknown
-	}
-	return code
-}
-
-// exitError carries an exit code through kong's Run.
-type exitError struct{ code int }
-
-func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
-
-// CLI is the command tree.
-type CLI struct {
-	Detect    DetectCmd    `cmd:"" help:"Diagnose read-only and print one JSON verdict."`
-	Remediate RemediateCmd `cmd:"" help:"Apply the approved plan (token from ENTRA8344_APPROVAL_TOKEN): backup, one ACE on AdminSDHolder, verify, protection task, delta sync; prints one JSON result."`
-	Revert    RevertCmd    `cmd:"" help:"Remove exactly the ACEs a remediation added (by its journal id); prints one JSON result."`
-	Summarize SummarizeCmd `cmd:"" help:"Fleet view: summarize many verdicts (files, folders, NDJSON on stdin) as JSON, CSV or one self-contained HTML page."`
-	Doctor    DoctorCmd    `cmd:"" help:"Read-only self-check of this host and its directory access (run it first on a new server); prints one JSON report."`
-	Acl       AclCmd       `cmd:"" help:"Print an object's DACL (bytes and SDDL) as the directory returns it, as JSON (default: AdminSDHolder)."`
-	Schema    SchemaCmd    `cmd:"" help:"Print an embedded JSON Schema (verdict, result, summary)."`
-	Version   VersionCmd   `cmd:"" help:"Print version, commit and build date as JSON."`
-}
-
-// IO is what commands write to; tests bind their own.
-type IO struct {
-	Stdout io.Writer
-	Stderr io.Writer
-}
 
 func main() {
-	os.Exit(run(os.Args[1:], IO{Stdout: os.Stdout, Stderr: os.Stderr}))
-}
-
-// kongExit carries kong's own exits (after --help) out of the parser, so
-// that nothing runs after the help text.
-type kongExit struct{ code int }
-
-// run parses args, runs the command and returns the process exit code.
-func run(args []string, stdio IO) (code int) {
-	defer func() {
-		if r := recover(); r != nil {
-			e, ok := r.(kongExit)
-			if !ok {
-				panic(r)
-			}
-			code = e.code
-			if code != exitOK {
-				code = exitCLIUsage
-			}
-		}
-	}()
-	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("entra8344"),
-		kong.Description("Diagnose (and, with approval, fix) Entra Connect export error 8344."),
-		kong.Writers(stdio.Stdout, stdio.Stderr),
-		kong.Exit(func(code int) { panic(kongExit{code}) }),
-		kong.UsageOnError(),
-		kong.Vars{"scenarios": strings.Join(fixtures.Names(), ", ")},
-	)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
-		return exitCLIUsage
-	}
-	ctx, err := parser.Parse(args)
-	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
-		return exitCLIUsage
-	}
-	if ctx == nil || ctx.Command() == "" {
-		return exitOK
-	}
-	err = ctx.Run(&stdio)
-	var ee exitError
-	switch {
-	case err == nil:
-		return exitOK
-	case errors.As(err, &ee):
-		return ee.code
-	default:
-		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
-		return exitCLIUsage
-	}
+	os.Exit(cli.Run(os.Args[1:], cli.IO{Stdout: os.Stdout, Stderr: os.Stderr}))
 }

@@ -13,7 +13,7 @@
 #
 # Reproducible: the build runs in a staging copy of the tree (the working tree never holds a
 # .syso) with -trimpath, -buildvcs=false, an empty build id, CGO_ENABLED=0, fixed GOAMD64/GOARM64,
-# the version, commit and date through -ldflags -X main.version/commit/built, the date from
+# the version, commit and date through -ldflags -X entra8344/internal/cli.version/commit/built, the date from
 # SOURCE_DATE_EPOCH (default: the commit's date), go-winres pinned at v0.3.3.
 #
 # Environment:
@@ -81,7 +81,8 @@ build() {
 		-out "$stage/winres/winres.json"
 	(cd "$stage" && "$tools/go-winres" make --in winres/winres.json --arch amd64,arm64 --out rsrc)
 	touch -d "@$epoch" "$stage"/rsrc_windows_*.syso
-	local ldflags="-s -w -buildid= -X main.version=$version -X main.commit=$commit -X main.built=$built"
+	local pkg=entra8344/internal/cli # where version, commit and built live
+	local ldflags="-s -w -buildid= -X $pkg.version=$version -X $pkg.commit=$commit -X $pkg.built=$built"
 	local target goos goarch name
 	for target in windows/amd64 windows/arm64 linux/amd64; do
 		goos=${target%/*} goarch=${target#*/}

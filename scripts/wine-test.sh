@@ -143,17 +143,17 @@ else
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -o "$work/entra8344.exe" .
 fi
 # The test build: only it honours ENTRA8344_LDAP_SERVER/_USER/_DOMAIN/_PASSWORD
-# (directory_testhooks.go), which point it at the Samba DC; the exe above
+# (internal/cli/directory_testhooks.go), which point it at the Samba DC; the exe above
 # must ignore them (TestUnderWine/no_test_hooks).
 GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go build -trimpath -tags entra8344_testhooks -o "$work/entra8344-testhooks.exe" .
 export ENTRA8344_WINE_HOOKS_EXE=$work/entra8344-testhooks.exe
 # Once, on a fresh prefix, a wine start failed with exit 1 in 0 ms and no
 # output (TestUnderWine/summary), and passed on the rerun: a run that fails
 # is printed in full and retried once; a second failure fails the build.
-if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestUnderWine$' -v . >"$work/e2e.log" 2>&1; then
+if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestUnderWine$' -v ./internal/cli/ >"$work/e2e.log" 2>&1; then
 	cat "$work/e2e.log"
 	log "TestUnderWine failed (printed above): retrying once"
-	if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestUnderWine$' -v . >"$work/e2e.log" 2>&1; then
+	if ! ENTRA8344_WINE_EXE=$work/entra8344.exe go test -count=1 -run '^TestUnderWine$' -v ./internal/cli/ >"$work/e2e.log" 2>&1; then
 		cat "$work/e2e.log"
 		exit 1
 	fi

@@ -6,7 +6,7 @@ import (
 )
 
 // Build is what one release build stamps into the binary: the -X values of
-// main.version, main.commit and main.built.
+// entra8344/internal/cli.version, .commit and .built.
 type Build struct {
 	Version string // release version, e.g. "1.4.0" or "1.4.0-rc.2"
 	Commit  string // full commit id

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -51,9 +51,15 @@ func (c *AclCmd) Run(stdio *IO) error {
 
 func (c *AclCmd) read() (res aclResult) {
 	res.DN, res.SDFlags = c.DN, ldap.SDDACL
-	d, why := newLiveDialer()
-	if d == nil {
-		res.Error = why
+	h, err := NewHost(HostSpec{Command: "acl"})
+	if err != nil {
+		res.Error = err.Error()
+		return res
+	}
+	defer h.Close()
+	d, err := h.Dialer()
+	if err != nil {
+		res.Error = err.Error()
 		return res
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/csv"
@@ -16,7 +16,7 @@ import (
 // one document on stdout; --output writes the file and nothing to stdout.
 func TestSummarizeCLI(t *testing.T) {
 	dir := t.TempDir()
-	files := mustGlob(t, "fixtures/scenarios/*/expected.json")
+	files := mustGlob(t, "../../fixtures/scenarios/*/expected.json")
 	remediable := 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)

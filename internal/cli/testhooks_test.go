@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -28,7 +28,7 @@ func TestReleaseHasNoTestHooks(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			exe := filepath.Join(t.TempDir(), "entra8344.exe")
-			args := append(append([]string{"build", "-trimpath"}, tc.tags...), "-o", exe, ".")
+			args := append(append([]string{"build", "-trimpath"}, tc.tags...), "-o", exe, "entra8344") // the main package, from any folder of the module
 			cmd := exec.Command("go", args...)
 			cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=")
 			if out, err := cmd.CombinedOutput(); err != nil {

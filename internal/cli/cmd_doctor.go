@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -23,10 +23,15 @@ var doctorExit = map[string]int{"ok": exitOK, "attention": exitPerson}
 func (c *DoctorCmd) Run(stdio *IO) error {
 	env := doctor.DefaultEnv()
 	env.Tool = doctor.Tool{Name: "entra8344", Version: version, Commit: commit, Built: built}
-	if d, why := newLiveDialer(); d != nil {
+	h, err := NewHost(HostSpec{Command: "doctor"})
+	if err != nil {
+		return err
+	}
+	defer h.Close()
+	if d, err := h.Dialer(); err == nil {
 		env.Dialer = d
 	} else {
-		env.NoDirectoryReason = why
+		env.NoDirectoryReason = err.Error()
 	}
 	r := doctor.Run(context.Background(), env, doctor.Options{Server: c.Server,
 		DirectoryTimeout: c.DirectoryTimeout, PowerShellTimeout: c.PowerShellTimeout})

@@ -1,6 +1,6 @@
 //go:build !windows
 
-package main
+package cli
 
 import "entra8344/internal/ldap"
 

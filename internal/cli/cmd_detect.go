@@ -1,19 +1,14 @@
-package main
+package cli
 
 import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"log"
 	"os"
 	"path/filepath"
 	"time"
 
 	"entra8344/detect"
-	"entra8344/fixtures"
-	"entra8344/internal/replay"
-	"entra8344/internal/winhost"
 	"entra8344/schema"
 )
 
@@ -41,47 +36,14 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	if c.Runs < 1 || c.Runs > 100 {
 		return fmt.Errorf("--runs must be between 1 and 100, not %d", c.Runs)
 	}
-	logger, closeLog, err := openLog(c.LogFile)
+	h, err := NewHost(HostSpec{Command: "detect", Replay: c.Replay, Record: c.Record, LogFile: c.LogFile})
 	if err != nil {
 		return err
 	}
-	logger, closeLog = withStateLog(logger, closeLog, "detect")
-	defer closeLog()
-
-	env := detect.Env{Log: logger}
-	var rec *replay.Recorder
-	switch {
-	case c.Replay != "":
-		sc, err := loadScenario(c.Replay)
-		if err != nil {
-			return err
-		}
-		env.Prober, env.Runner, env.Replay = sc.Prober(), sc.Runner(), sc.Name
-		env.Now = func() time.Time { return sc.Now }
-		if sc.HasDirectory() {
-			env.Directory = sc.Directory()
-		} else {
-			env.NoDirectoryReason = "the scenario has no directory snapshot (" + replay.DirectoryFile + ")"
-		}
-	case c.Record != "":
-		rec, err = replay.NewRecorder(c.Record, winhost.NewProber(), winhost.NewRunner())
-		if err != nil {
-			return err
-		}
-		env.Prober, env.Runner = rec.Prober(), rec.Runner()
-		if d, why := newLiveDialer(); d != nil {
-			env.Directory = rec.Directory(liveDirectory{d})
-		} else {
-			env.NoDirectoryReason = why
-		}
-	default:
-		env.Prober, env.Runner = winhost.NewProber(), winhost.NewRunner()
-		if d, why := newLiveDialer(); d != nil {
-			env.Directory = liveDirectory{d}
-		} else {
-			env.NoDirectoryReason = why
-		}
-	}
+	defer h.Close()
+	logger := h.Log
+	env := detect.Env{Log: logger, Prober: h.Prober, Runner: h.Runner, Replay: h.Name, Now: h.Now,
+		Directory: h.Directory, NoDirectoryReason: h.NoDirectoryReason}
 	if c.NoDirectory {
 		env.Directory, env.NoDirectoryReason = nil, "skipped (--no-directory)"
 	}
@@ -91,11 +53,7 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	o.CollectorTimeout, o.CSExportTimeout, o.Runs = c.CollectorTimeout, c.CSExportTimeout, c.Runs
 	o.DirectoryTimeout = c.DirectoryTimeout
 	v := detect.Run(context.Background(), env, o)
-	now := time.Now()
-	if env.Now != nil {
-		now = env.Now()
-	}
-	approve(v, now, c.ApprovalExpiry, approvalKey(env.Replay, hostApprovalKey))
+	approve(v, h.Now(), c.ApprovalExpiry, h.Key)
 	v.ExitCode = DetectExitCode(v)
 
 	doc, err := schema.Marshal(v)
@@ -111,21 +69,19 @@ func (c *DetectCmd) Run(stdio *IO) error {
 			}
 		}
 	}
-	if rec != nil {
-		// The recording's clock is the verdict's, so its replay reproduces generated_at.
-		now, _ := time.Parse(time.RFC3339, v.GeneratedAt)
-		if err := rec.Finish(now, doc); err != nil {
-			logger.Printf("%v", err)
-			v.Errors = append(v.Errors, schema.Notice{Code: "record-failed", Message: err.Error(), Object: c.Record})
-			if doc, err = schema.Marshal(v); err != nil {
-				return fmt.Errorf("render the verdict: %w", err)
-			}
+	// A recording's clock is the verdict's, so its replay reproduces generated_at.
+	generated, _ := time.Parse(time.RFC3339, v.GeneratedAt)
+	if err := h.Finish(generated, doc); err != nil {
+		logger.Printf("%v", err)
+		v.Errors = append(v.Errors, schema.Notice{Code: "record-failed", Message: err.Error(), Object: c.Record})
+		if doc, err = schema.Marshal(v); err != nil {
+			return fmt.Errorf("render the verdict: %w", err)
 		}
 	}
 	if err := render(stdio.Stdout, c.Format, v, doc); err != nil {
 		return err
 	}
-	reportDetect(logger, v, c.Replay == "")
+	reportDetect(logger, v, h.WritesEvents)
 	logger.Printf("detect finished: status %s, exit %d", v.Status, v.ExitCode)
 	return exitError{v.ExitCode}
 }
@@ -141,33 +97,6 @@ func render(w io.Writer, format string, v *schema.Verdict, doc []byte) error {
 		_, err = w.Write(doc)
 	}
 	return err
-}
-
-// loadScenario takes a folder on disk first, then a built-in name.
-func loadScenario(arg string) (*replay.Scenario, error) {
-	var fsys fs.FS
-	name := arg
-	if st, err := os.Stat(arg); err == nil && st.IsDir() {
-		fsys, name = os.DirFS(arg), filepath.Base(filepath.Clean(arg))
-	} else {
-		var ferr error
-		fsys, name, ferr = fixtures.Scenario(arg)
-		if ferr != nil {
-			return nil, fmt.Errorf("--replay %s: not a folder, and %v", arg, ferr)
-		}
-	}
-	return replay.Load(fsys, name)
-}
-
-func openLog(path string) (*log.Logger, func(), error) {
-	if path == "" {
-		return log.New(io.Discard, "", 0), func() {}, nil
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return nil, nil, fmt.Errorf("open --log-file: %w", err)
-	}
-	return log.New(f, "entra8344 ", log.LstdFlags|log.LUTC|log.Lmicroseconds), func() { f.Close() }, nil
 }
 
 // writeFileAtomic writes beside the target and renames, so an RMM reading

@@ -1,6 +1,6 @@
 //go:build entra8344_testhooks
 
-package main
+package cli
 
 import (
 	"context"

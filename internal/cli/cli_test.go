@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -19,13 +19,13 @@ import (
 	"entra8344/schema"
 )
 
-var update = flag.Bool("update", false, "rewrite fixtures/scenarios/*/expected.json from the current output")
+var update = flag.Bool("update", false, "rewrite fixtures/scenarios/*/expected.json (at the module root) from the current output")
 
 // runCLI runs the command in-process and returns stdout, stderr and the exit code.
 func runCLI(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := run(args, IO{Stdout: &out, Stderr: &errb})
+	code := Run(args, IO{Stdout: &out, Stderr: &errb})
 	return out.String(), errb.String(), code
 }
 
@@ -69,7 +69,7 @@ func TestScenarios(t *testing.T) {
 			if got.ExitCode != code {
 				t.Errorf("exit code %d, verdict says %d", code, got.ExitCode)
 			}
-			path := filepath.Join("fixtures", "scenarios", name, "expected.json")
+			path := filepath.Join("..", "..", "fixtures", "scenarios", name, "expected.json")
 			if *update {
 				b, err := schema.Marshal(got)
 				if err != nil {
@@ -81,7 +81,7 @@ func TestScenarios(t *testing.T) {
 			}
 			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test -run TestScenarios -update . to create it)", err)
+				t.Fatalf("%v (run go test -run TestScenarios -update ./internal/cli to create it)", err)
 			}
 			if err := schema.Validate("verdict", want); err != nil {
 				t.Fatalf("expected.json does not validate: %v", err)

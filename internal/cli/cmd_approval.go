@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/hex"
@@ -10,26 +10,6 @@ import (
 	"entra8344/remediate"
 	"entra8344/schema"
 )
-
-// keyFunc returns the approval key and where it came from (host, msp, replay).
-type keyFunc func() (key []byte, source string, err error)
-
-// approvalKey: a replay always signs with its scenario's fixed key, whatever
-// the environment says (a replay's plan is whatever its folder says, so a
-// live key there would sign anything); a live run with the MSP-wide key
-// from the environment, else the host's own key from the state directory.
-func approvalKey(replayName string, hostKey func() ([]byte, error)) keyFunc {
-	return func() ([]byte, string, error) {
-		if replayName != "" {
-			return remediate.ReplayKey(replayName), "replay", nil
-		}
-		if k, set, err := remediate.KeyFromEnv(); set {
-			return k, "msp", err
-		}
-		k, err := hostKey()
-		return k, "host", err
-	}
-}
 
 // expiryOf: an approval expires expiry after now, and never later than
 // expiry after the real clock, whatever clock the run has (a replay's
