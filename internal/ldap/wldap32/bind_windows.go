@@ -18,20 +18,29 @@ import (
 // a stub under Wine) bounds the wait for the bind's answer. A goroutine
 // works the same on Windows and under Wine.
 //
+// The bind's goroutine reads LDAP_OPT_SERVER_ERROR of a failed bind on the
+// bind's own locked thread (callWithServerError): msg is that text.
+//
 // On giving up it returns the reason at once and the abandoned bind owns ld:
 // a background goroutine shuts the session's socket down (LDAP_OPT_SOCKET),
 // so that the blocked bind fails and its goroutine unbinds. ld is never
 // freed while the bind may still use it. If the socket cannot be had, the
 // bind stays blocked until the process exits (detect and remediate end
 // soon after a failed Dial).
-func bindWithin(ctx context.Context, ld uintptr, creds *secWinntAuthIdentityW, d time.Duration) (uint32, error) {
+func bindWithin(ctx context.Context, ld uintptr, creds *secWinntAuthIdentityW, d time.Duration) (rc uint32, msg string, err error) {
+	type answer struct {
+		rc  uint32
+		msg string
+	}
 	var (
 		mu                  sync.Mutex
 		returned, abandoned bool
-		done                = make(chan uint32, 1)
+		done                = make(chan answer, 1)
 	)
 	go func() {
-		rc := ldapBindS(ld, nil, creds, ldapAuthNegotiate)
+		rc, msg := callWithServerError(func() uint32 {
+			return ldapBindS(ld, nil, creds, ldapAuthNegotiate)
+		}, func() string { return serverError(ld) })
 		runtime.KeepAlive(creds)
 		mu.Lock()
 		defer mu.Unlock()
@@ -40,14 +49,14 @@ func bindWithin(ctx context.Context, ld uintptr, creds *secWinntAuthIdentityW, d
 			ldapUnbind(ld)
 			return
 		}
-		done <- rc
+		done <- answer{rc, msg}
 	}()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	var why error
 	select {
-	case rc := <-done:
-		return rc, nil
+	case a := <-done:
+		return a.rc, a.msg, nil
 	case <-timer.C:
 		why = context.DeadlineExceeded
 	case <-ctx.Done():
@@ -56,7 +65,8 @@ func bindWithin(ctx context.Context, ld uintptr, creds *secWinntAuthIdentityW, d
 	mu.Lock()
 	defer mu.Unlock()
 	if returned {
-		return <-done, nil // it answered as the time ran out
+		a := <-done // it answered as the time ran out
+		return a.rc, a.msg, nil
 	}
 	abandoned = true
 	go func() {
@@ -66,7 +76,7 @@ func bindWithin(ctx context.Context, ld uintptr, creds *secWinntAuthIdentityW, d
 			shutdownSocket(ld)
 		}
 	}()
-	return 0, why
+	return 0, "", why
 }
 
 // shutdownSocket ends the session's connection without closing the socket

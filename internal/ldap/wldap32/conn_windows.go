@@ -20,7 +20,11 @@ type Conn struct {
 	ld      uintptr // LDAP*; 0 once closed
 	server  string
 	timeout time.Duration
-	prot    Protection
+	// pageSize is the paged-results page size (0: no paging).
+	pageSize int
+	// lastPages is how many paged requests the last search sent (tests).
+	lastPages int
+	prot      Protection
 }
 
 var _ ldap.Conn = (*Conn)(nil)
@@ -78,7 +82,7 @@ func dial(ctx context.Context, d Dialer, host string) (ldap.Conn, error) {
 	if ld == 0 {
 		return nil, newError("connect", "", host, initRC, "", errText(initRC))
 	}
-	c := &Conn{ld: ld, server: host, timeout: d.Timeout}
+	c := &Conn{ld: ld, server: host, timeout: d.Timeout, pageSize: d.pageSize()}
 	fail := func(err error) (ldap.Conn, error) {
 		ldapUnbind(ld)
 		return nil, err
@@ -116,7 +120,7 @@ func dial(ctx context.Context, d Dialer, host string) (ldap.Conn, error) {
 		}
 		return fail(ctxError("bind", "", host, err))
 	}
-	rc, err := bindWithin(ctx, ld, creds, left)
+	rc, bindMsg, err := bindWithin(ctx, ld, creds, left)
 	runtime.KeepAlive(d.Creds)
 	if err != nil {
 		// ld now belongs to the abandoned bind (see bindWithin).
@@ -124,7 +128,7 @@ func dial(ctx context.Context, d Dialer, host string) (ldap.Conn, error) {
 			Message: fmt.Sprintf("no answer to the bind after %s (%v): the server accepted the connection but did not respond; check that %s is a working domain controller", time.Since(start).Round(time.Millisecond), err, serverName(host))}
 	}
 	if rc != 0 {
-		return fail(newError("bind", "", host, rc, c.serverError(), errText(rc)))
+		return fail(newError("bind", "", host, rc, bindMsg, errText(rc)))
 	}
 	if prot.SignSeal {
 		var v uint32
@@ -158,9 +162,12 @@ func (c *Conn) hostName() string {
 
 // serverError is LDAP_OPT_SERVER_ERROR, the server's diagnostic text for
 // the last operation ("" where not available: Wine answers 92).
-func (c *Conn) serverError() string {
+// Call it on the locked thread of the failed call (callWithServerError).
+func (c *Conn) serverError() string { return serverError(c.ld) }
+
+func serverError(ld uintptr) string {
 	var p *uint16
-	if ldapGetOption(c.ld, optServerError, unsafe.Pointer(&p)) != 0 || p == nil {
+	if ldapGetOption(ld, optServerError, unsafe.Pointer(&p)) != 0 || p == nil {
 		return ""
 	}
 	defer ldapMemfree(p)

@@ -34,8 +34,24 @@ type Dialer struct {
 	// Timeout bounds each step (connect and bind together, each search,
 	// each modify), within the context's deadline. 0 means DefaultTimeout.
 	Timeout time.Duration
+	// PageSize is the paged-results page size for one-level and subtree
+	// searches (the transport follows the cookie to the end): 0 means
+	// DefaultPageSize, AD's MaxPageSize; negative sends no paging control,
+	// and a DC then stops at MaxPageSize with sizeLimitExceeded.
+	PageSize int
 
 	port uint32 // 0 = 389; the tests' stalled server listens elsewhere
+}
+
+// pageSize is the page size in effect (0 = no paging).
+func (d Dialer) pageSize() int {
+	switch {
+	case d.PageSize == 0:
+		return DefaultPageSize
+	case d.PageSize < 0:
+		return 0
+	}
+	return d.PageSize
 }
 
 // DefaultTimeout is the per-operation timeout when Dialer.Timeout is 0.

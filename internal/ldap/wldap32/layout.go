@@ -241,3 +241,27 @@ func copyBervals(vals []*berval) [][]byte {
 	}
 	return out
 }
+
+// maxControls bounds copyControls against a missing NULL terminator.
+const maxControls = 1024
+
+// copyControls copies a NULL-terminated PLDAPControlW[] that wldap32 owns
+// (the caller frees it with ldap_controls_freeW afterwards); nil is none.
+func copyControls(p **ldapControlW) []ldap.Control {
+	if p == nil {
+		return nil
+	}
+	var out []ldap.Control
+	for ptr := unsafe.Pointer(p); len(out) < maxControls; ptr = unsafe.Add(ptr, unsafe.Sizeof(p)) {
+		c := *(**ldapControlW)(ptr)
+		if c == nil {
+			break
+		}
+		ctl := ldap.Control{OID: utf16PtrToString(c.OID), Critical: c.IsCritical != 0}
+		if vals := copyBervals([]*berval{&c.Value}); len(vals) == 1 {
+			ctl.Value = vals[0]
+		}
+		out = append(out, ctl)
+	}
+	return out
+}

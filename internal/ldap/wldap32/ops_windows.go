@@ -2,7 +2,9 @@ package wldap32
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"slices"
 	"time"
 	"unsafe"
 
@@ -14,9 +16,11 @@ import (
 const pollInterval = 250 * time.Millisecond
 
 // Search runs ldap_search_ext_sW and copies every value of every attribute
-// of every entry (binary-safe) before the result is freed. With
-// sizeLimitExceeded the entries received so far come back with the error.
-// An empty filter means (objectClass=*); no attributes means all.
+// of every entry (binary-safe) before the result is freed. One-level and
+// subtree searches are paged (see Dialer.PageSize) until the server's
+// cookie is empty, all pages within one timeout. With sizeLimitExceeded
+// the entries received so far come back with the error. An empty filter
+// means (objectClass=*); no attributes means all.
 func (c *Conn) Search(ctx context.Context, req *ldap.SearchRequest) ([]*ldap.Entry, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -27,6 +31,8 @@ func (c *Conn) Search(ctx context.Context, req *ldap.SearchRequest) ([]*ldap.Ent
 	if err != nil {
 		return nil, ctxError("search", req.BaseDN, c.server, err)
 	}
+	deadline := time.Now().Add(t)
+	c.lastPages = 0
 	filter := req.Filter
 	if filter == "" {
 		filter = "(objectClass=*)"
@@ -43,10 +49,6 @@ func (c *Conn) Search(ctx context.Context, req *ldap.SearchRequest) ([]*ldap.Ent
 	if err != nil {
 		return nil, newError("search", req.BaseDN, c.server, codeParamError, "", err.Error())
 	}
-	ctrls, err := marshalControls(req.Controls)
-	if err != nil {
-		return nil, newError("search", req.BaseDN, c.server, codeParamError, "", err.Error())
-	}
 	var scope uint32
 	switch req.Scope {
 	case ldap.ScopeBase:
@@ -58,34 +60,80 @@ func (c *Conn) Search(ctx context.Context, req *ldap.SearchRequest) ([]*ldap.Ent
 	default:
 		return nil, newError("search", req.BaseDN, c.server, codeParamError, "", "unknown scope "+req.Scope.String())
 	}
-	sizeLimit := uint32(0)
-	if req.SizeLimit > 0 {
-		sizeLimit = uint32(req.SizeLimit)
+	fail := func(rc uint32, serverMsg, text string) page {
+		return page{err: newError("search", req.BaseDN, c.server, rc, serverMsg, text)}
 	}
-	tv := timeval(t, true)
-	var res uintptr
-	rc := ldapSearchExtS(c.ld, basep, scope, filterp, first(attrs), 0, first(ctrls), nil, &tv, sizeLimit, &res)
-	runtime.KeepAlive(basep)
-	runtime.KeepAlive(filterp)
-	runtime.KeepAlive(attrs)
-	runtime.KeepAlive(ctrls)
-	runtime.KeepAlive(req)
-	if res == 0 {
-		if rc == 0 {
-			return nil, nil
+	// one sends one search request and collects its entries and the
+	// server's response controls.
+	one := func(controls []ldap.Control, sizeLimit int, paged bool) page {
+		if err := ctx.Err(); err != nil {
+			return page{err: ctxError("search", req.BaseDN, c.server, err)}
 		}
-		return nil, newError("search", req.BaseDN, c.server, rc, c.serverError(), errText(rc))
+		left := time.Until(deadline)
+		if left <= 0 {
+			return fail(codeTimeout, "", "no complete answer within "+t.String())
+		}
+		ctrls, err := marshalControls(controls)
+		if err != nil {
+			return fail(codeParamError, "", err.Error())
+		}
+		if paged {
+			c.lastPages++
+		}
+		tv := timeval(left, true)
+		var res uintptr
+		rc, serverMsg := callWithServerError(func() uint32 {
+			return ldapSearchExtS(c.ld, basep, scope, filterp, first(attrs), 0, first(ctrls), nil, &tv, uint32(max(sizeLimit, 0)), &res)
+		}, func() string {
+			if res != 0 {
+				return "" // the result message carries the text
+			}
+			return c.serverError()
+		})
+		runtime.KeepAlive(basep)
+		runtime.KeepAlive(filterp)
+		runtime.KeepAlive(attrs)
+		runtime.KeepAlive(ctrls)
+		runtime.KeepAlive(controls)
+		if res == 0 {
+			if rc == 0 {
+				return page{}
+			}
+			return fail(rc, serverMsg, errText(rc))
+		}
+		defer ldapMsgfree(res)
+		p := page{entries: c.entries(res)}
+		r := c.parseResult(res, false)
+		if rc == 0 {
+			if r.parseRC != 0 && paged {
+				// Without the response control the remaining pages
+				// would be silently missing.
+				return fail(r.parseRC, "", "reading the paged search's result: "+errText(r.parseRC))
+			}
+			p.controls = r.controls
+			return p
+		}
+		if rc != codeSizeLimitExcd {
+			p.entries = nil
+		}
+		p.err = newError("search", req.BaseDN, c.server, rc, r.msg, errText(rc))
+		return p
 	}
-	defer ldapMsgfree(res)
-	entries := c.entries(res)
-	if rc == 0 {
-		return entries, nil
+	if !pages(c.pageSize, req.Scope, req.Controls) {
+		p := one(req.Controls, req.SizeLimit, false)
+		return p.entries, p.err
 	}
-	msg, _ := c.parseResult(res, false)
-	if rc != codeSizeLimitExcd {
-		entries = nil
-	}
-	return entries, newError("search", req.BaseDN, c.server, rc, msg, errText(rc))
+	return pagedSearch(c.pageSize, req.SizeLimit,
+		func(ctl ldap.Control, sizeLimit int) page {
+			return one(append(slices.Clone(req.Controls), ctl), sizeLimit, true)
+		},
+		func(msg string) error {
+			return newError("search", req.BaseDN, c.server, ldap.ResultProtocolError, "", "paged results: "+msg)
+		},
+		func() error {
+			return newError("search", req.BaseDN, c.server, codeSizeLimitExcd, "",
+				fmt.Sprintf("more than the size limit of %d entries", req.SizeLimit))
+		})
 }
 
 // entries copies the entries of a search result out of wldap32's memory,
@@ -117,15 +165,24 @@ func (c *Conn) entries(res uintptr) []*ldap.Entry {
 	return out
 }
 
-// parseResult reads the result code and the server's diagnostic text of a
-// result message with ldap_parse_resultW, freeing the message when freeit.
-// When wldap32 cannot parse it, code is that failure and msg is "".
-func (c *Conn) parseResult(res uintptr, freeit bool) (msg string, code uint32) {
+// result is what ldap_parse_resultW read from a result message.
+type result struct {
+	code     uint32 // the server's result code
+	msg      string // its diagnostic text ("00002098: ...")
+	controls []ldap.Control
+	parseRC  uint32 // non-zero: wldap32 could not parse the message
+}
+
+// parseResult reads the result code, the server's diagnostic text and the
+// response controls of a result message with ldap_parse_resultW, freeing
+// the message when freeit.
+func (c *Conn) parseResult(res uintptr, freeit bool) result {
 	var matched, errmsg *uint16
 	var refs **uint16
 	var sctrls **ldapControlW
+	var code uint32
 	rc := ldapParseResult(c.ld, res, &code, &matched, &errmsg, &refs, &sctrls, freeit)
-	msg = utf16PtrToString(errmsg)
+	r := result{code: code, msg: utf16PtrToString(errmsg), controls: copyControls(sctrls)}
 	if errmsg != nil {
 		ldapMemfree(errmsg)
 	}
@@ -139,9 +196,9 @@ func (c *Conn) parseResult(res uintptr, freeit bool) (msg string, code uint32) {
 		ldapControlsFree(sctrls)
 	}
 	if rc != 0 {
-		return "", rc
+		return result{parseRC: rc}
 	}
-	return msg, code
+	return r
 }
 
 // Modify sends ldap_modify_extW (binary values, with controls) and waits
@@ -191,22 +248,24 @@ func (c *Conn) write(ctx context.Context, op, dn string, mods []ldap.Mod, contro
 	if err != nil {
 		return newError(op, dn, c.server, codeParamError, "", err.Error())
 	}
-	var msgid, rc uint32
-	switch op {
-	case "modify":
-		rc = ldapModifyExt(c.ld, dnp, first(cmods), first(ctrls), nil, &msgid)
-	case "add":
-		rc = ldapAddExt(c.ld, dnp, first(cmods), first(ctrls), nil, &msgid)
-	case "delete":
-		rc = ldapDeleteExt(c.ld, dnp, first(ctrls), nil, &msgid)
-	}
+	var msgid uint32
+	rc, serverMsg := callWithServerError(func() uint32 {
+		switch op {
+		case "modify":
+			return ldapModifyExt(c.ld, dnp, first(cmods), first(ctrls), nil, &msgid)
+		case "add":
+			return ldapAddExt(c.ld, dnp, first(cmods), first(ctrls), nil, &msgid)
+		default:
+			return ldapDeleteExt(c.ld, dnp, first(ctrls), nil, &msgid)
+		}
+	}, c.serverError)
 	runtime.KeepAlive(dnp)
 	runtime.KeepAlive(cmods)
 	runtime.KeepAlive(ctrls)
 	runtime.KeepAlive(mods)
 	runtime.KeepAlive(controls)
 	if rc != 0 {
-		return newError(op, dn, c.server, rc, c.serverError(), errText(rc))
+		return newError(op, dn, c.server, rc, serverMsg, errText(rc))
 	}
 	return c.await(ctx, op, dn, msgid, t)
 }
@@ -247,9 +306,12 @@ func (c *Conn) await(ctx context.Context, op, dn string, msgid uint32, t time.Du
 			}
 			return newError(op, dn, c.server, lastErr, "", errText(lastErr))
 		default:
-			msg, code := c.parseResult(res, true)
-			if code != 0 {
-				return newError(op, dn, c.server, code, msg, errText(code))
+			r := c.parseResult(res, true)
+			if r.parseRC != 0 {
+				return newError(op, dn, c.server, r.parseRC, "", errText(r.parseRC))
+			}
+			if r.code != 0 {
+				return newError(op, dn, c.server, r.code, r.msg, errText(r.code))
 			}
 			return nil
 		}

@@ -40,10 +40,12 @@ func (c *Conn) WhoAmI(ctx context.Context) (string, error) {
 		return "", newError("whoami", "", c.server, codeParamError, "", err.Error())
 	}
 	var msgid uint32
-	rc := ldapExtendedOperation(c.ld, oid, nil, nil, nil, &msgid)
+	rc, serverMsg := callWithServerError(func() uint32 {
+		return ldapExtendedOperation(c.ld, oid, nil, nil, nil, &msgid)
+	}, c.serverError)
 	runtime.KeepAlive(oid)
 	if rc != 0 {
-		return "", newError("whoami", "", c.server, rc, c.serverError(), errText(rc))
+		return "", newError("whoami", "", c.server, rc, serverMsg, errText(rc))
 	}
 	res, err := c.awaitMessage(ctx, "whoami", msgid, t)
 	if err != nil {
@@ -62,9 +64,12 @@ func (c *Conn) WhoAmI(ctx context.Context) (string, error) {
 	if roid != nil {
 		ldapMemfree(roid)
 	}
-	msg, code := c.parseResult(res, true)
-	if code != 0 {
-		return "", newError("whoami", "", c.server, code, msg, errText(code))
+	r := c.parseResult(res, true)
+	if r.parseRC != 0 {
+		return "", newError("whoami", "", c.server, r.parseRC, "", errText(r.parseRC))
+	}
+	if r.code != 0 {
+		return "", newError("whoami", "", c.server, r.code, r.msg, errText(r.code))
 	}
 	if prc != 0 {
 		return "", newError("whoami", "", c.server, prc, "", "read the extended response: "+errText(prc))
