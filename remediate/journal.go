@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"entra8344/internal/atomicfile"
 )
 
 // JournalDir is the journals' folder inside the state directory.
@@ -144,11 +146,9 @@ func (j *Journal) save() error {
 	if err != nil {
 		return err
 	}
-	tmp := j.path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return fmt.Errorf("write the journal %s: %w", j.path, err)
-	}
-	if err := os.Rename(tmp, j.path); err != nil {
+	// Temp file and rename (a reader sees one whole journal), waiting out
+	// a reader that holds it open on Windows (internal/atomicfile).
+	if err := atomicfile.WriteFile(j.path, append(b, '\n')); err != nil {
 		return fmt.Errorf("write the journal %s: %w", j.path, err)
 	}
 	return nil

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the internal/winhost tests as a real Windows (amd64) test binary under
+# Run the internal/winhost tests (and internal/atomicfile: rename over a file
+# another process holds) as a real Windows (amd64) test binary under
 # Wine: SCM, registry, version resources, DsRole, os/exec with Job Objects,
 # state directory, rotated log file, Application event log;
 # then the internal/ldap/wldap32 tests (Wine's wldap32.dll against the Samba
@@ -100,8 +101,8 @@ if ! out=$(wine "$work/bcryptshim.exe" -check </dev/null 2>&1); then
 fi
 log "shim check: $out"
 
-log "go test -exec wine ./internal/winhost/..."
-GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -exec wine -count=1 -timeout 5m "$@" ./internal/winhost/...
+log "go test -exec wine ./internal/winhost/... ./internal/atomicfile/"
+GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -exec wine -count=1 -timeout 5m "$@" ./internal/winhost/... ./internal/atomicfile/
 log "passed in $((SECONDS - t0)) s"
 
 # The wldap32 transport through Wine's wldap32.dll. With the Samba DC of

@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"time"
 
+	"entra8344/internal/atomicfile"
 	"entra8344/detect"
 	"entra8344/schema"
 )
@@ -100,22 +99,10 @@ func render(w io.Writer, format string, v *schema.Verdict, doc []byte) error {
 }
 
 // writeFileAtomic writes beside the target and renames, so an RMM reading
-// the file never sees half a verdict.
+// the file never sees half a verdict; a reader holding it open on Windows
+// is waited out briefly, then named in the error (internal/atomicfile).
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".entra8344-*.tmp")
-	if err != nil {
-		return fmt.Errorf("write --output %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write --output %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write --output %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.WriteFile(path, data); err != nil {
 		return fmt.Errorf("write --output %s: %w", path, err)
 	}
 	return nil
