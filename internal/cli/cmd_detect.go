@@ -6,8 +6,8 @@ import (
 	"io"
 	"time"
 
-	"entra8344/internal/atomicfile"
 	"entra8344/detect"
+	"entra8344/internal/atomicfile"
 	"entra8344/schema"
 )
 
