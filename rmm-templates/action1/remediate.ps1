@@ -393,7 +393,8 @@ function Read-E8Output {
 }
 
 # The token: ENTRA8344_APPROVAL_TOKEN if the RMM set it, else the RMM's own
-# input. It reaches the exe only as an environment variable of its process.
+# input (the -ApprovalToken parameter too, wherever one is declared). It
+# reaches the exe only as an environment variable of its process.
 function Get-E8Token {
     $candidates = @([string]$env:ENTRA8344_APPROVAL_TOKEN)
     $candidates += [string](Get-Item -LiteralPath ('Env:' + 'ApprovalToken') -ErrorAction SilentlyContinue).Value

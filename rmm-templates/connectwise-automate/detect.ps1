@@ -3,7 +3,7 @@
 # table in rmm-templates/rmm.go. Do not edit here: edit the source and
 # regenerate (a test fails when the two differ).
 #
-# Use: the body of an "Execute Script" (PowerShell) step of an Automate script scheduled on the Connect servers; output into `@Result@`
+# Use: the body of an "Execute Script" (PowerShell) step of an Automate script scheduled on the Connect servers; its output lands in `@PowerShellResult@`
 # Read README.md in this folder for the fields to create, the alert condition
 # and how the approval token gets from the dashboard to the remediate run.
 #

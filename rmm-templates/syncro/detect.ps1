@@ -428,7 +428,8 @@ function Publish-E8Detect {
         if ($Outcome.Alert) {
             Rmm-Alert -Category $E8AlertCategory -Body $Line | Out-Null
         } else {
-            Close-Rmm-Alert -Category $E8AlertCategory | Out-Null
+            # -CloseAlertTicket: else a ticket made from the alert stays open after recovery.
+            Close-Rmm-Alert -Category $E8AlertCategory -CloseAlertTicket 'true' | Out-Null
         }
     } catch {
         Write-E8Log ('Syncro alert failed: ' + $_.Exception.Message)

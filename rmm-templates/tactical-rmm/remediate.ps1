@@ -3,7 +3,7 @@
 # table in rmm-templates/rmm.go. Do not edit here: edit the source and
 # regenerate (a test fails when the two differ).
 #
-# Use: Script (PowerShell) run from Run Script with the environment variable ENTRA8344_APPROVAL_TOKEN
+# Use: Script (PowerShell) run from Run Script with the environment variable ENTRA8344_APPROVAL_TOKEN (or the script argument `-ApprovalToken <token>`, which Tactical logs)
 # Read README.md in this folder for the fields to create, the alert condition
 # and how the approval token gets from the dashboard to the remediate run.
 #
@@ -391,9 +391,12 @@ function Read-E8Output {
 }
 
 # The token: ENTRA8344_APPROVAL_TOKEN if the RMM set it, else the RMM's own
-# input. It reaches the exe only as an environment variable of its process.
+# input (the -ApprovalToken parameter too, wherever one is declared). It
+# reaches the exe only as an environment variable of its process.
 function Get-E8Token {
     $candidates = @([string]$env:ENTRA8344_APPROVAL_TOKEN)
+    # The declared parameter (a script argument, where the RMM passes one).
+    $candidates += [string]$ApprovalToken
     foreach ($c in $candidates) {
         $t = $c.Trim().Trim('\').Trim()
         if ($t) { return $t }
