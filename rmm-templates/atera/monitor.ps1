@@ -39,14 +39,40 @@ $E8Relaunch64 = $true
 # ---- Core (rmm-templates/src/core.ps1.tmpl) --------------------------------------
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+$script:E8DirTrusted = $false
+
+# Constrained Language Mode (WDAC or AppLocker enforcing, the script outside
+# the policy's allowed paths): the wrapper refuses to run there, with exit 3
+# (could not tell, which alerts) and the message below. Why not a CLM path:
+# its guarantees need .NET that CLM blocks. The folder is created in one call
+# with its final owner and protected DACL; made by New-Item and re-ACLed, it
+# would exist for a moment with %ProgramData%'s inherited ACL (Users may
+# create files there) and a handle opened then survives any re-ACL. The DACL
+# is judged raw (callback ACEs count); Get-Acl's methods are blocked. The exe
+# is hashed through a handle that denies writers and held until it exits;
+# Get-FileHash closes its handle before the run. A wrapper that ran anyway
+# with weaker checks would report success it cannot vouch for. The cure is
+# on the policy side: sign this script with a certificate the WDAC policy
+# trusts (or an AppLocker script rule for it), and it runs in FullLanguage.
+# Every blocked construct sits in a function or block marked `CLM exception`,
+# reached only under the FullLanguage check (rmm-templates/lint/clm.cjs).
+$E8ClmWhy = 'PowerShell runs this script in ' + [string]$ExecutionContext.SessionState.LanguageMode + ' mode (WDAC/AppLocker), where the wrapper cannot guard its folder or the exe; nothing was run. Allow this script in the policy (signed, or a script rule) so it runs in FullLanguage (README: Constrained Language Mode)'
+
 # The known folder, not the ProgramData environment variable: the RMM's script variables can
 # arrive as environment variables and must not choose where SYSTEM runs from.
-$E8Dir = Join-Path ([Environment]::GetFolderPath('CommonApplicationData')) 'entra8344-rmm'
-$E8Exe = Join-Path $E8Dir 'entra8344.exe'
-$E8Verdict = Join-Path $E8Dir 'verdict.json'
-$E8Result = Join-Path $E8Dir 'result.json'
-$E8Log = Join-Path $E8Dir 'wrapper.log'
-$script:E8DirTrusted = $false
+$E8Dir = $null
+$E8Exe = $null
+$E8Verdict = $null
+$E8Result = $null
+$E8Log = $null
+# CLM exception: [Environment] locates the known folder; under CLM nothing below uses these paths.
+if ($ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage') {
+    $E8Dir = Join-Path ([Environment]::GetFolderPath('CommonApplicationData')) 'entra8344-rmm'
+    $E8Exe = Join-Path $E8Dir 'entra8344.exe'
+    $E8Verdict = Join-Path $E8Dir 'verdict.json'
+    $E8Result = Join-Path $E8Dir 'result.json'
+    $E8Log = Join-Path $E8Dir 'wrapper.log'
+}
 
 function Write-E8Log {
     param([string]$Message)
@@ -95,7 +121,7 @@ function New-E8Failure {
 
 function Read-E8Document {
     param([string]$Path)
-    $json = [System.IO.File]::ReadAllText($Path, [System.Text.Encoding]::UTF8)
+    $json = Get-Content -LiteralPath $Path -Raw -Encoding UTF8
     $doc = ConvertFrom-Json -InputObject $json
     $token = ''
     # Only a host-scope approval is carried out by this host's remediate; a
@@ -138,6 +164,7 @@ function Get-E8DirProblem {
 # still honours; any ACE type but plain allow/deny counts as someone else.
 # A folder that fails is refused, not repaired: whoever made it may hold
 # handles opened before a repair, or own files inside.
+# CLM exception: reads the raw security descriptor (RawSecurityDescriptor).
 function Assert-E8Dir {
     $ErrorActionPreference = 'Stop'
     $script:E8DirTrusted = $false
@@ -182,6 +209,7 @@ function Assert-E8Dir {
 # Reads the verdict the detect job cached; never runs the exe.
 # A verdict in a folder someone else could write is theirs, not the detect
 # job's: it is not read.
+# CLM exception: calls the FullLanguage-only functions above.
 function Read-E8Cache {
     if (-not (Test-Path -LiteralPath $E8Dir)) { return (New-E8Failure -Kind 'monitor' -Why 'no cached verdict: the detect job has not run or failed (see wrapper.log)') }
     try { Assert-E8Dir } catch { return (New-E8Failure -Kind 'monitor' -Why $_.Exception.Message) }
@@ -201,7 +229,12 @@ function Publish-E8Monitor {
 }
 
 # ---- Main -------------------------------------------------------------------
-$E8Doc = Read-E8Cache
+# CLM exception: the only way into the FullLanguage-only functions; under CLM the wrapper refuses.
+if ($ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage') {
+    $E8Doc = Read-E8Cache
+} else {
+    $E8Doc = New-E8Failure -Kind 'monitor' -Why $E8ClmWhy
+}
 $E8Outcome = Get-E8Outcome -Map $E8DetectMap -Code $E8Doc.ExitCode
 $E8Line = Format-E8Line -Summary $E8Doc.Summary -Token $E8Doc.Token -Label $E8Outcome.Label
 Publish-E8Monitor -Doc $E8Doc -Line $E8Line -Outcome $E8Outcome

@@ -56,14 +56,40 @@ $E8Relaunch64 = $true
 # ---- Core (rmm-templates/src/core.ps1.tmpl) --------------------------------------
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
+$script:E8DirTrusted = $false
+
+# Constrained Language Mode (WDAC or AppLocker enforcing, the script outside
+# the policy's allowed paths): the wrapper refuses to run there, with exit 3
+# (could not tell, which alerts) and the message below. Why not a CLM path:
+# its guarantees need .NET that CLM blocks. The folder is created in one call
+# with its final owner and protected DACL; made by New-Item and re-ACLed, it
+# would exist for a moment with %ProgramData%'s inherited ACL (Users may
+# create files there) and a handle opened then survives any re-ACL. The DACL
+# is judged raw (callback ACEs count); Get-Acl's methods are blocked. The exe
+# is hashed through a handle that denies writers and held until it exits;
+# Get-FileHash closes its handle before the run. A wrapper that ran anyway
+# with weaker checks would report success it cannot vouch for. The cure is
+# on the policy side: sign this script with a certificate the WDAC policy
+# trusts (or an AppLocker script rule for it), and it runs in FullLanguage.
+# Every blocked construct sits in a function or block marked `CLM exception`,
+# reached only under the FullLanguage check (rmm-templates/lint/clm.cjs).
+$E8ClmWhy = 'PowerShell runs this script in ' + [string]$ExecutionContext.SessionState.LanguageMode + ' mode (WDAC/AppLocker), where the wrapper cannot guard its folder or the exe; nothing was run. Allow this script in the policy (signed, or a script rule) so it runs in FullLanguage (README: Constrained Language Mode)'
+
 # The known folder, not the ProgramData environment variable: the RMM's script variables can
 # arrive as environment variables and must not choose where SYSTEM runs from.
-$E8Dir = Join-Path ([Environment]::GetFolderPath('CommonApplicationData')) 'entra8344-rmm'
-$E8Exe = Join-Path $E8Dir 'entra8344.exe'
-$E8Verdict = Join-Path $E8Dir 'verdict.json'
-$E8Result = Join-Path $E8Dir 'result.json'
-$E8Log = Join-Path $E8Dir 'wrapper.log'
-$script:E8DirTrusted = $false
+$E8Dir = $null
+$E8Exe = $null
+$E8Verdict = $null
+$E8Result = $null
+$E8Log = $null
+# CLM exception: [Environment] locates the known folder; under CLM nothing below uses these paths.
+if ($ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage') {
+    $E8Dir = Join-Path ([Environment]::GetFolderPath('CommonApplicationData')) 'entra8344-rmm'
+    $E8Exe = Join-Path $E8Dir 'entra8344.exe'
+    $E8Verdict = Join-Path $E8Dir 'verdict.json'
+    $E8Result = Join-Path $E8Dir 'result.json'
+    $E8Log = Join-Path $E8Dir 'wrapper.log'
+}
 
 function Write-E8Log {
     param([string]$Message)
@@ -112,7 +138,7 @@ function New-E8Failure {
 
 function Read-E8Document {
     param([string]$Path)
-    $json = [System.IO.File]::ReadAllText($Path, [System.Text.Encoding]::UTF8)
+    $json = Get-Content -LiteralPath $Path -Raw -Encoding UTF8
     $doc = ConvertFrom-Json -InputObject $json
     $token = ''
     # Only a host-scope approval is carried out by this host's remediate; a
@@ -155,6 +181,7 @@ function Get-E8DirProblem {
 # still honours; any ACE type but plain allow/deny counts as someone else.
 # A folder that fails is refused, not repaired: whoever made it may hold
 # handles opened before a repair, or own files inside.
+# CLM exception: reads the raw security descriptor (RawSecurityDescriptor).
 function Assert-E8Dir {
     $ErrorActionPreference = 'Stop'
     $script:E8DirTrusted = $false
@@ -199,6 +226,7 @@ function Assert-E8Dir {
 # A 32-bit agent on 64-bit Windows: run this script again in the native
 # PowerShell through Sysnative, with the same environment (the token is in
 # ENTRA8344_APPROVAL_TOKEN by now), and pass its exit code on.
+# CLM exception: calls the FullLanguage-only functions above.
 function Invoke-E8Relaunch {
     if (-not $E8Relaunch64 -or -not $env:PROCESSOR_ARCHITEW6432 -or -not $PSCommandPath -or $env:E8RMM_RELAUNCHED) { return }
     $native = Join-Path $env:WINDIR 'Sysnative\WindowsPowerShell\v1.0\powershell.exe'
@@ -219,6 +247,7 @@ function Invoke-E8Relaunch {
 # binary's own state directory, which it creates and guards itself.)
 $E8DirSddl = 'O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)'
 
+# CLM exception: creates the folder with its final security descriptor in one call.
 function Initialize-E8Dir {
     $ErrorActionPreference = 'Stop'
     # Get-Item -Force, not Test-Path: a junction to nowhere is there too.
@@ -252,6 +281,7 @@ function Get-E8Pin {
     return $pin.ToLowerInvariant()
 }
 
+# CLM exception: hashes through the caller's open handle.
 function Get-E8StreamSha256 {
     param([System.IO.Stream]$Stream)
     $sha = [System.Security.Cryptography.SHA256]::Create()
@@ -259,6 +289,7 @@ function Get-E8StreamSha256 {
     return ([System.BitConverter]::ToString($bytes) -replace '-', '').ToLowerInvariant()
 }
 
+# CLM exception: opens the file for Get-E8StreamSha256.
 function Get-E8Sha256 {
     param([string]$Path)
     $stream = [System.IO.File]::OpenRead($Path)
@@ -278,6 +309,7 @@ function Assert-E8Signer {
 # Stages entra8344.exe from the RMM's attachment or the pinned URL: into a
 # temporary file in the same folder, hash (and signer) checked, then
 # [IO.File]::Replace / Move, so the exe is either the old or the new file.
+# CLM exception: downloads (WebClient) and replaces the exe atomically ([IO.File]).
 function Install-E8Exe {
     $pin = Get-E8Pin
     if ((Test-Path -LiteralPath $E8Exe) -and ((Get-E8Sha256 -Path $E8Exe) -eq $pin)) { return }
@@ -329,6 +361,7 @@ function Install-E8Exe {
 # delete it (nor rename the folder around it) between the hash and the run:
 # the bytes hashed are the bytes Windows maps. An exe found in the folder is
 # never trusted: this is the check every run goes through.
+# CLM exception: holds the exe open, denying writers, across hash and run.
 function Invoke-E8Exe {
     param([string[]]$Arguments)
     $pin = Get-E8Pin
@@ -361,7 +394,8 @@ function Read-E8Output {
 }
 
 # The token: ENTRA8344_APPROVAL_TOKEN if the RMM set it, else the RMM's own
-# input. It reaches the exe only as an environment variable of its process.
+# input (the -ApprovalToken parameter too, wherever one is declared). It
+# reaches the exe only as an environment variable of its process.
 function Get-E8Token {
     $candidates = @([string]$env:ENTRA8344_APPROVAL_TOKEN)
     if ($E8TokenSubstituted -ne ('@' + 'ApprovalToken@')) { $candidates += $E8TokenSubstituted }
@@ -372,6 +406,7 @@ function Get-E8Token {
     return ''
 }
 
+# CLM exception: calls the FullLanguage-only functions above.
 function Invoke-E8Remediate {
     param([string]$Token)
     $since = [DateTime]::UtcNow
@@ -395,16 +430,21 @@ function Publish-E8Remediate {
 
 # ---- Main -------------------------------------------------------------------
 $E8Doc = $null
-try {
-    $E8Token = Get-E8Token
-    if ($E8Token) { $env:ENTRA8344_APPROVAL_TOKEN = $E8Token }
-    Invoke-E8Relaunch
-    Initialize-E8Dir
-    Install-E8Exe
-    $E8Doc = Invoke-E8Remediate -Token $E8Token
-} catch {
-    Write-E8Log ('failed: ' + $_.Exception.Message)
-    $E8Doc = New-E8Failure -Kind 'remediate' -Why $_.Exception.Message
+# CLM exception: the only way into the FullLanguage-only functions; under CLM the wrapper refuses.
+if ($ExecutionContext.SessionState.LanguageMode -eq 'FullLanguage') {
+    try {
+        $E8Token = Get-E8Token
+        if ($E8Token) { $env:ENTRA8344_APPROVAL_TOKEN = $E8Token }
+        Invoke-E8Relaunch
+        Initialize-E8Dir
+        Install-E8Exe
+        $E8Doc = Invoke-E8Remediate -Token $E8Token
+    } catch {
+        Write-E8Log ('failed: ' + $_.Exception.Message)
+        $E8Doc = New-E8Failure -Kind 'remediate' -Why $_.Exception.Message
+    }
+} else {
+    $E8Doc = New-E8Failure -Kind 'remediate' -Why $E8ClmWhy
 }
 $E8Outcome = Get-E8Outcome -Map $E8RemediateMap -Code $E8Doc.ExitCode
 $E8Line = Format-E8Line -Summary $E8Doc.Summary -Token '' -Label $E8Outcome.Label
