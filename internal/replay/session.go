@@ -39,7 +39,7 @@ type Session struct {
 	// Now is this run's clock: the scenario's for a new session, later ones
 	// advance by the wall time since the session started, and always by at
 	// least a second (so that each run's approval differs).
-	Now   time.Time
+	Now     time.Time
 	fresh   bool
 	s       *Scenario
 	exports map[string]*exportRun // the engine's last simulated export
@@ -48,7 +48,7 @@ type Session struct {
 type sessionMeta struct {
 	Scenario string `json:"scenario"`
 	Digest   string `json:"scenario_digest"`
-	Started  string `json:"started"`   // wall clock, RFC 3339
+	Started  string `json:"started"`    // wall clock, RFC 3339
 	Clock    string `json:"last_clock"` // the session clock of the last run
 }
 
