@@ -110,9 +110,13 @@ func Run(args []string, stdio IO) (code int) {
 		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
 		return exitCLIUsage
 	}
+	// `entra8344 help [command]` is `entra8344 [command] --help`.
+	if len(args) > 0 && args[0] == "help" {
+		args = append(append([]string{}, args[1:]...), "--help")
+	}
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
+		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n%s", err, seeHelp(parser, args))
 		return exitCLIUsage
 	}
 	if ctx == nil || ctx.Command() == "" {
@@ -126,7 +130,24 @@ func Run(args []string, stdio IO) (code int) {
 	case errors.As(err, &ee):
 		return ee.code
 	default:
-		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
+		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n%s", err, seeHelp(parser, args))
 		return exitCLIUsage
 	}
+}
+
+// seeHelp is the last line of a usage error: where the command's help is.
+func seeHelp(parser *kong.Kong, args []string) string {
+	cmd := ""
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		for _, c := range parser.Model.Children {
+			if c.Name == a {
+				cmd = " " + a
+			}
+		}
+		break
+	}
+	return "see: entra8344" + cmd + " --help\n"
 }
