@@ -166,7 +166,7 @@ func TestWaitExportOutcomes(t *testing.T) {
 			return winhost.Result{}, nil, false
 		}, result: schema.ResultError, step: schema.StepFailed, message: []string{"module could not be loaded", "the grant is in place"}, pending: []string{janeDN}},
 		{name: "dry run", simulate: true, wait: time.Minute, dryRun: true,
-			result: schema.ResultPending, step: schema.StepSkipped, message: []string{"dry run"}},
+			result: schema.ResultDryRun, step: schema.StepSkipped, message: []string{"dry run"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newWorld(t, "keycredlink-admin", true)

@@ -93,7 +93,7 @@ func TestDryRunChangesNothing(t *testing.T) {
 	_, tok := w.approve()
 	before := w.holder()
 	res := w.remediateWith(tok, func(e *remediateEnv) { e.DryRun = true })
-	if res.Status != schema.ResultPending || !res.DryRun || res.Journal != nil || !strings.HasPrefix(res.Summary, "DRY RUN") {
+	if res.Status != schema.ResultDryRun || res.ExitCode != 0 || !res.DryRun || res.Journal != nil || !strings.HasPrefix(res.Summary, "DRY RUN") {
 		t.Fatalf("%s %v %s", res.Status, res.DryRun, res.Summary)
 	}
 	var write schema.ResultStep

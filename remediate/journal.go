@@ -148,7 +148,7 @@ func (j *Journal) save() error {
 	}
 	// Temp file and rename (a reader sees one whole journal), waiting out
 	// a reader that holds it open on Windows (internal/atomicfile).
-	if err := atomicfile.WriteFile(j.path, append(b, '\n')); err != nil {
+	if err := atomicfile.WriteFile(j.path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("write the journal %s: %w", j.path, err)
 	}
 	return nil

@@ -39,11 +39,11 @@ type Env struct {
 	PlanParams string
 }
 
-// Exit codes of remediate (design: 0 verified, 1 applied but pending, 2
-// refused and nothing changed, 3 error).
+// Exit codes of remediate (design: 0 verified or a dry run, 1 applied but
+// pending, 2 refused and nothing changed, 3 error).
 var resultExit = map[schema.ResultStatus]int{
 	schema.ResultVerified: 0, schema.ResultAlreadyPresent: 0, schema.ResultPending: 1,
-	schema.ResultRefused: 2, schema.ResultError: 3,
+	schema.ResultDryRun: 0, schema.ResultRefused: 2, schema.ResultError: 3,
 }
 
 // ResultExitCode maps a result to its exit code.
@@ -301,7 +301,7 @@ func (r *run) detect(ctx context.Context, forests []detect.PlannedForest) *schem
 // finish sets status-derived fields and closes the journal.
 func (r *run) finish() {
 	if r.res.Status == "" && r.env.DryRun {
-		r.res.Status = schema.ResultPending // nothing applied: the plan is still to do
+		r.res.Status = schema.ResultDryRun // nothing applied, as asked
 		for _, s := range r.res.Steps {
 			if s.Status == schema.StepFailed {
 				r.res.Status = schema.ResultError
@@ -330,7 +330,9 @@ func (r *run) finish() {
 
 func resultSummary(res *schema.Result) string {
 	s := strings.ToUpper(string(res.Status))
-	if res.DryRun {
+	if res.Status == schema.ResultDryRun {
+		s = "DRY RUN, NOTHING CHANGED"
+	} else if res.DryRun {
 		s = "DRY RUN, NOTHING CHANGED: " + s
 	}
 	if res.Refusal != nil {

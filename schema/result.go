@@ -14,6 +14,9 @@ const (
 	// ResultPending: applied and read back, but not yet on every object (the
 	// protection task has not run yet) or the sync not yet confirmed.
 	ResultPending ResultStatus = "pending"
+	// ResultDryRun: remediate --dry-run showed its steps and changed nothing
+	// (exit 0: the dry run did what was asked).
+	ResultDryRun ResultStatus = "dry-run"
 	// ResultRefused: nothing was changed (the refusal says why).
 	ResultRefused ResultStatus = "refused"
 	// ResultError: something failed; the journal says exactly what state AD is in.
@@ -21,7 +24,7 @@ const (
 )
 
 // ResultStatuses lists every status.
-var ResultStatuses = []ResultStatus{ResultVerified, ResultAlreadyPresent, ResultPending, ResultRefused, ResultError}
+var ResultStatuses = []ResultStatus{ResultVerified, ResultAlreadyPresent, ResultPending, ResultDryRun, ResultRefused, ResultError}
 
 // StepStatus is one step's outcome.
 type StepStatus string

@@ -83,20 +83,23 @@ func (e *BusyError) Error() string {
 
 func (e *BusyError) Unwrap() error { return e.Err }
 
-// WriteFile writes data to a new temporary file (mode 0600) in path's
-// folder and replaces path with it. On failure path is unchanged and the
+// WriteFile writes data to a new temporary file in path's folder, gives it
+// perm, and replaces path with it. On failure path is unchanged and the
 // temporary file is gone.
-func WriteFile(path string, data []byte) error { return system.writeFile(path, data) }
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	return system.writeFile(path, data, perm)
+}
 
-func (r replacer) writeFile(path string, data []byte) error {
+func (r replacer) writeFile(path string, data []byte, perm os.FileMode) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".entra8344-*.tmp")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
 	_, werr := tmp.Write(data)
-	if cerr := tmp.Close(); werr != nil || cerr != nil {
-		return errors.Join(werr, cerr)
+	merr := tmp.Chmod(perm)
+	if cerr := tmp.Close(); werr != nil || merr != nil || cerr != nil {
+		return errors.Join(werr, merr, cerr)
 	}
 	return r.replace(tmp.Name(), path)
 }

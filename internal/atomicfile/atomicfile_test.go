@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"syscall"
@@ -121,23 +122,26 @@ func TestWriteFile(t *testing.T) {
 	dir := tempDir(t)
 	path := filepath.Join(dir, "verdict.json")
 	for _, doc := range []string{"first\n", "second\n"} {
-		if err := WriteFile(path, []byte(doc)); err != nil {
+		if err := WriteFile(path, []byte(doc), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		if b, _ := os.ReadFile(path); string(b) != doc {
 			t.Errorf("content %q, want %q", b, doc)
 		}
 	}
+	if fi, err := os.Stat(path); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o644) {
+		t.Errorf("mode %v, %v: want the perm asked for (0644)", fi.Mode(), err)
+	}
 	// A rename that fails leaves the target as it was and no temp file.
 	r := system
 	r.rename = func(string, string) error { return missing }
-	if err := r.writeFile(path, []byte("third\n")); !errors.Is(err, fs.ErrNotExist) {
+	if err := r.writeFile(path, []byte("third\n"), 0o644); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("failed rename: %v", err)
 	}
 	if b, _ := os.ReadFile(path); string(b) != "second\n" {
 		t.Errorf("after a failed replace the content is %q", b)
 	}
-	if err := WriteFile(filepath.Join(dir, "no such dir", "x.json"), []byte("x")); err == nil {
+	if err := WriteFile(filepath.Join(dir, "no such dir", "x.json"), []byte("x"), 0o644); err == nil {
 		t.Error("write into a missing folder: no error")
 	}
 	if es, _ := os.ReadDir(dir); len(es) != 1 {

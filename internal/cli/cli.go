@@ -29,6 +29,9 @@ const (
 	exitRemedy   = 2 // detect: remediable finding, approval token issued
 	exitUnknown  = 3 // detect: could not tell (collection error); also a misused command line
 	exitCLIUsage = exitUnknown
+	// summarize: a path does not exist or no input was a verdict (the
+	// document still printed, one line on stderr).
+	exitSummaryIncomplete = 1
 	// doctor: exitOK when no check failed, exitPerson when one did (doctorExit).
 )
 
@@ -65,7 +68,8 @@ type CLI struct {
 	Summarize SummarizeCmd `cmd:"" help:"Fleet view: summarize many verdicts (files, folders, NDJSON on stdin) as JSON, CSV or one self-contained HTML page."`
 	Doctor    DoctorCmd    `cmd:"" help:"Read-only self-check of this host and its directory access (run it first on a new server); prints one JSON report."`
 	Acl       AclCmd       `cmd:"" help:"Print an object's DACL (bytes and SDDL) as the directory returns it, as JSON (default: AdminSDHolder)."`
-	Schema    SchemaCmd    `cmd:"" help:"Print an embedded JSON Schema (verdict, result, summary)."`
+	Schema    SchemaCmd    `cmd:"" help:"Print an embedded JSON Schema (verdict, result, summary, doctor)."`
+	Replay    ReplayCmd    `cmd:"" help:"Replay sessions: each --replay scenario keeps its directory, simulated sync engine, clock and state directory between runs, in your cache folder."`
 	Version   VersionCmd   `cmd:"" help:"Print version, commit and build date as JSON."`
 }
 
@@ -106,9 +110,13 @@ func Run(args []string, stdio IO) (code int) {
 		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
 		return exitCLIUsage
 	}
+	// `entra8344 help [command]` is `entra8344 [command] --help`.
+	if len(args) > 0 && args[0] == "help" {
+		args = append(append([]string{}, args[1:]...), "--help")
+	}
 	ctx, err := parser.Parse(args)
 	if err != nil {
-		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
+		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n%s", err, seeHelp(parser, args))
 		return exitCLIUsage
 	}
 	if ctx == nil || ctx.Command() == "" {
@@ -122,7 +130,24 @@ func Run(args []string, stdio IO) (code int) {
 	case errors.As(err, &ee):
 		return ee.code
 	default:
-		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
+		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n%s", err, seeHelp(parser, args))
 		return exitCLIUsage
 	}
+}
+
+// seeHelp is the last line of a usage error: where the command's help is.
+func seeHelp(parser *kong.Kong, args []string) string {
+	cmd := ""
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") {
+			continue
+		}
+		for _, c := range parser.Model.Children {
+			if c.Name == a {
+				cmd = " " + a
+			}
+		}
+		break
+	}
+	return "see: entra8344" + cmd + " --help\n"
 }

@@ -150,10 +150,15 @@ func TestOutputFile(t *testing.T) {
 	if strings.HasPrefix(stdout, "{") {
 		t.Errorf("stdout should carry the summary, got JSON")
 	}
-	// A file in a folder that does not exist: the verdict says so, stdout stays one document.
-	stdout, stderr, _ = runCLI(t, "detect", "--replay", "demo", "--output", filepath.Join(dir, "missing", "v.json"))
-	if stderr != "" {
-		t.Fatalf("stderr %q", stderr)
+	if st, err := os.Stat(file); err != nil || st.Mode().Perm() != 0o644 {
+		t.Errorf("--output file mode: %v %v, want 0644 (a verdict holds no secret)", st.Mode(), err)
+	}
+	// A file in a folder that does not exist: exit 3, one stderr line
+	// naming the file; the verdict still on stdout, saying so too.
+	missing := filepath.Join(dir, "missing", "v.json")
+	stdout, stderr, code := runCLI(t, "detect", "--replay", "demo", "--output", missing)
+	if code != exitUnknown || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, missing) {
+		t.Fatalf("exit %d, stderr %q: want 3 and one line naming %s", code, stderr, missing)
 	}
 	v := normalize(t, []byte(stdout))
 	if len(v.Errors) != 1 || v.Errors[0].Code != "output-file-failed" {
@@ -253,6 +258,7 @@ func TestExitCodeTableCoversEveryStatus(t *testing.T) {
 // would sign whatever plan a folder describes.
 func TestApprovalToken(t *testing.T) {
 	t.Setenv("ENTRA8344_APPROVAL_KEY", "")
+	t.Setenv(sessionsEnv, t.TempDir())
 	stdout, _, code := runCLI(t, "detect", "--replay", "demo")
 	v := normalize(t, []byte(stdout))
 	if code != exitRemedy || v.Approval == nil || v.Approval.KeySource != "replay" {
@@ -266,7 +272,7 @@ func TestApprovalToken(t *testing.T) {
 	msp := bytes.Repeat([]byte{0x42}, 32)
 	for _, env := range []string{hex.EncodeToString(msp), "too-short"} {
 		t.Setenv("ENTRA8344_APPROVAL_KEY", env)
-		stdout, _, code = runCLI(t, "detect", "--replay", "demo", "--approval-expiry", "1h")
+		stdout, _, code = runCLI(t, "detect", "--replay", "demo", "--approval-expiry", "1h", "--fresh") // the scenario's clock again
 		v = normalize(t, []byte(stdout))
 		if code != exitRemedy || v.Approval == nil || v.Approval.KeySource != "replay" || v.Approval.ExpiresAt != now.Add(time.Hour).UTC().Format(time.RFC3339) {
 			t.Fatalf("ENTRA8344_APPROVAL_KEY=%s in a replay: exit %d, approval %+v", env, code, v.Approval)

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"entra8344/detect"
-	"entra8344/internal/atomicfile"
 	"entra8344/schema"
 )
 
@@ -26,6 +25,7 @@ type DetectCmd struct {
 	DirectoryTimeout time.Duration `help:"Give up reading one forest's directory after this long." default:"2m"`
 	ApprovalExpiry   time.Duration `help:"How long the approval token of a remediable plan stays valid." default:"72h"`
 	LogFile          string        `help:"Append a log of the run's phases to this file." placeholder:"FILE" type:"path"`
+	Fresh            bool          `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 }
 
 func (c *DetectCmd) Run(stdio *IO) error {
@@ -35,7 +35,7 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	if c.Runs < 1 || c.Runs > 100 {
 		return fmt.Errorf("--runs must be between 1 and 100, not %d", c.Runs)
 	}
-	h, err := NewHost(HostSpec{Command: "detect", Replay: c.Replay, Record: c.Record, LogFile: c.LogFile})
+	h, err := NewHost(HostSpec{Command: "detect", Replay: c.Replay, Record: c.Record, LogFile: c.LogFile, Fresh: c.Fresh})
 	if err != nil {
 		return err
 	}
@@ -59,8 +59,10 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	if err != nil {
 		return fmt.Errorf("render the verdict: %w", err)
 	}
+	var outErr error
 	if c.Output != "" {
 		if err := writeFileAtomic(c.Output, doc); err != nil {
+			outErr = err
 			// The verdict still goes to stdout; it says the file is missing.
 			v.Errors = append(v.Errors, schema.Notice{Code: "output-file-failed", Message: err.Error(), Object: c.Output})
 			if doc, err = schema.Marshal(v); err != nil {
@@ -82,6 +84,12 @@ func (c *DetectCmd) Run(stdio *IO) error {
 	}
 	reportDetect(logger, v, h.WritesEvents)
 	logger.Printf("detect finished: status %s, exit %d", v.Status, v.ExitCode)
+	if outErr != nil {
+		// The verdict on stdout says so too (output-file-failed); an RMM
+		// that reads only the file must not take its absence for success.
+		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", outErr)
+		return exitError{exitUnknown}
+	}
 	return exitError{v.ExitCode}
 }
 
@@ -96,14 +104,4 @@ func render(w io.Writer, format string, v *schema.Verdict, doc []byte) error {
 		_, err = w.Write(doc)
 	}
 	return err
-}
-
-// writeFileAtomic writes beside the target and renames, so an RMM reading
-// the file never sees half a verdict; a reader holding it open on Windows
-// is waited out briefly, then named in the error (internal/atomicfile).
-func writeFileAtomic(path string, data []byte) error {
-	if err := atomicfile.WriteFile(path, data); err != nil {
-		return fmt.Errorf("write --output %s: %w", path, err)
-	}
-	return nil
 }

@@ -17,7 +17,8 @@ type RemediateCmd struct {
 	Plan      string        `help:"On the domain controller a member server's verdict names (approval.run_on): that verdict's approval.plan. The plan is re-derived here from it and the token must be the verdict's DC-scope token (MSP-wide key)." env:"ENTRA8344_APPROVAL_PLAN" placeholder:"PARAMS"`
 	Wait      time.Duration `help:"How long to wait for the protection task to reach the objects." default:"10m"`
 	DryRun    bool          `help:"Show the steps and each DACL before and after (SDDL); change nothing."`
-	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: a folder under the temp directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	Fresh     bool          `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 	Output    string        `help:"Also write the JSON result to this file (atomically)." placeholder:"FILE" type:"path"`
 	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long." default:"2m"`
 
@@ -30,7 +31,7 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 	env.WaitExport = c.WaitExport
 	env.Options = detect.DefaultOptions()
 	env.Options.Version, env.Options.DirectoryTimeout = version, c.Directory
-	h, err := NewHost(HostSpec{Command: "remediate", Replay: c.Replay, AsDC: c.Plan != "", Token: c.Token, StateDir: c.StateDir})
+	h, err := NewHost(HostSpec{Command: "remediate", Replay: c.Replay, AsDC: c.Plan != "", Token: c.Token, StateDir: c.StateDir, Fresh: c.Fresh})
 	if err != nil {
 		return err
 	}
@@ -42,21 +43,14 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 	env.PollExport, env.Wait = h.PollExport(), h.ProtectionWait(c.Wait)
 	env.Detect.Log = logger
 	res := remediate.Run(context.Background(), env)
+	saveErr := h.Save(context.Background())
 	logger.Printf("remediate finished: %s (%s)", res.Status, res.Summary)
 	reportResult(logger, res, h.WritesEvents)
 	doc, err := schema.Marshal(res)
 	if err != nil {
 		return fmt.Errorf("render the result: %w", err)
 	}
-	if c.Output != "" {
-		if err := writeFileAtomic(c.Output, doc); err != nil {
-			return err
-		}
-	}
-	if _, err := stdio.Stdout.Write(doc); err != nil {
-		return err
-	}
-	return exitError{res.ExitCode}
+	return emit(stdio, doc, c.Output, res.ExitCode, saveErr)
 }
 
 // RevertCmd removes exactly the ACEs a remediation added.
@@ -65,12 +59,13 @@ type RevertCmd struct {
 	RestoreExact bool   `help:"Write the journal's backed-up DACL back byte for byte instead of removing only the ACE it added. When that would change more than the journal's own ACEs, it shows the difference and refuses, with a token for exactly that difference (--token)."`
 	Token        string `help:"With --restore-exact: the token a refused restore showed, approving exactly the difference beyond the journal's own ACEs." placeholder:"TOKEN"`
 	Replay       string `help:"Revert inside a replayed scenario's directory (tests and demos)." placeholder:"DIR|NAME"`
-	StateDir     string `help:"Folder of the lock and the journals (default: the state directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	StateDir     string `help:"Folder of the lock and the journals (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	Fresh        bool   `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 }
 
 func (c *RevertCmd) Run(stdio *IO) error {
 	env := remediate.RevertEnv{Journal: c.Journal, Version: version, RestoreExact: c.RestoreExact, Token: c.Token}
-	h, err := NewHost(HostSpec{Command: "revert", Replay: c.Replay, StateDir: c.StateDir})
+	h, err := NewHost(HostSpec{Command: "revert", Replay: c.Replay, StateDir: c.StateDir, Fresh: c.Fresh})
 	if err != nil {
 		return err
 	}
@@ -82,14 +77,12 @@ func (c *RevertCmd) Run(stdio *IO) error {
 	logger := h.Log
 	env.Dial, env.Replay, env.Now, env.Key, env.StateDir = dialer.Dial, h.Name, h.Now, h.Key, h.StateDir
 	res := remediate.Revert(context.Background(), env)
+	saveErr := h.Save(context.Background())
 	logger.Printf("revert finished: %s (%s)", res.Status, res.Summary)
 	reportResult(logger, res, h.WritesEvents)
 	doc, err := schema.Marshal(res)
 	if err != nil {
 		return err
 	}
-	if _, err := stdio.Stdout.Write(doc); err != nil {
-		return err
-	}
-	return exitError{res.ExitCode}
+	return emit(stdio, doc, "", res.ExitCode, saveErr)
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,8 +14,10 @@ import (
 )
 
 // SummarizeCmd is the fleet view: many verdicts in, one document out.
-// Inputs that are not verdicts are listed as rejected, never an error; the
-// exit code is 0 unless the command line or the output fails (3).
+// Inputs that are not verdicts are listed as rejected in the document; the
+// exit code is 0, or exitSummaryIncomplete (1, with one stderr line, in
+// every format) when a path does not exist or no input was a verdict, or
+// 3 when the command line or the output fails.
 type SummarizeCmd struct {
 	Paths    []string `arg:"" optional:"" help:"Verdict files, folders (read recursively: *.json, *.ndjson, *.jsonl) or - for standard input (NDJSON or concatenated JSON). Default: standard input." placeholder:"PATH"`
 	Format   string   `help:"Output: ${enum}." enum:"json,csv,html" default:"json"`
@@ -50,10 +53,21 @@ func (c *SummarizeCmd) Run(stdio *IO) error {
 	if len(paths) == 0 {
 		paths = []string{summarize.StdinName}
 	}
+	var missing []string
 	for _, p := range paths {
+		if _, err := os.Stat(p); p != summarize.StdinName && err != nil {
+			missing = append(missing, p)
+		}
 		s.AddPath(p, summarizeStdin)
 	}
 	res := s.Result()
+	var incomplete error
+	switch in := res.Summary.Inputs; {
+	case len(missing) > 0:
+		incomplete = fmt.Errorf("summarize: cannot read %s (listed under rejected)", strings.Join(missing, ", "))
+	case in.Verdicts == 0 && in.Rejected > 0:
+		incomplete = fmt.Errorf("summarize: every input was rejected (%d), no verdict read", in.Rejected)
+	}
 
 	var buf bytes.Buffer
 	var err error
@@ -69,10 +83,19 @@ func (c *SummarizeCmd) Run(stdio *IO) error {
 		return fmt.Errorf("render the %s summary: %w", c.Format, err)
 	}
 	if c.Output != "" {
-		return writeFileAtomic(c.Output, buf.Bytes())
+		err := writeFileAtomic(c.Output, buf.Bytes())
+		if err != nil {
+			// Not silent, not lost: the document goes to stdout instead.
+			return emit(stdio, buf.Bytes(), "", exitOK, errors.Join(err, incomplete))
+		}
+	} else if _, err = stdio.Stdout.Write(buf.Bytes()); err != nil {
+		return err
 	}
-	_, err = stdio.Stdout.Write(buf.Bytes())
-	return err
+	if incomplete != nil {
+		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", incomplete)
+		return exitError{exitSummaryIncomplete}
+	}
+	return nil
 }
 
 // staleAge is a duration that also takes days ("7d"), the unit MSPs think in.

@@ -72,25 +72,44 @@ func TestSummarizeCLI(t *testing.T) {
 	}
 }
 
-// Only the command line and the output can fail (exit 3).
+// The command line fails with exit 3 and no document; an unwritable
+// --output with exit 3, one stderr line and the document on stdout.
 func TestSummarizeCLIErrors(t *testing.T) {
 	for _, args := range [][]string{
 		{"summarize", "--now", "yesterday", "/nonexistent"},
 		{"summarize", "--stale", "a week", "/nonexistent"},
 		{"summarize", "--limit", "-1", "/nonexistent"},
 		{"summarize", "--format", "xml", "/nonexistent"},
-		{"summarize", "--output", "/nonexistent-dir/x.json", "/nonexistent"},
 	} {
 		stdout, stderr, code := runCLI(t, args...)
 		if code != exitUnknown || stdout != "" || stderr == "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout, stderr)
 		}
 	}
-	// A path that does not exist is a rejection, not an error.
-	stdout, _, code := runCLI(t, "summarize", "/nonexistent", "--stale", "36h")
-	if code != exitOK || !strings.Contains(stdout, `"reason": "cannot read: stat: no such file or directory"`) ||
-		!strings.Contains(stdout, `"stale_after_seconds": 129600`) {
-		t.Errorf("exit %d: %s", code, stdout)
+	stdout, stderr, code := runCLI(t, "summarize", "--output", "/nonexistent-dir/x.json", "/nonexistent")
+	if code != exitUnknown || !strings.HasPrefix(stdout, "{") || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "/nonexistent-dir/x.json") {
+		t.Errorf("unwritable --output: exit %d, stdout %.40q, stderr %q", code, stdout, stderr)
+	}
+}
+
+// TestSummarizeIncomplete: a path that does not exist, or inputs of which
+// none is a verdict, are exit 1 with one stderr line in every format; the
+// document still lists them as rejected.
+func TestSummarizeIncomplete(t *testing.T) {
+	junk := filepath.Join(t.TempDir(), "junk.json")
+	if err := os.WriteFile(junk, []byte(`{"not":"a verdict"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, format := range []string{"json", "csv", "html"} {
+		for _, c := range []struct{ path, stderr string }{{"/nonexistent", "cannot read /nonexistent"}, {junk, "every input was rejected"}} {
+			stdout, stderr, code := runCLI(t, "summarize", "--format", format, c.path, "--stale", "36h")
+			if code != exitSummaryIncomplete || stdout == "" || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, c.stderr) {
+				t.Errorf("%s %s: exit %d, stderr %q", format, c.path, code, stderr)
+			}
+			if format == "json" && (!strings.Contains(stdout, `"rejected": 1`) || !strings.Contains(stdout, `"stale_after_seconds": 129600`)) {
+				t.Errorf("%s: %s", c.path, stdout)
+			}
+		}
 	}
 }
 

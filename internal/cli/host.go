@@ -5,15 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"log"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"entra8344/detect"
-	"entra8344/fixtures"
 	"entra8344/internal/adsync"
 	"entra8344/internal/ldap"
 	"entra8344/internal/replay"
@@ -45,6 +42,7 @@ type HostSpec struct {
 	AsDC     bool   // remediate --plan: a replayed host becomes the DC its token names
 	Token    string // with AsDC: the approval token, which names that DC (approval.run_on)
 	StateDir string // --state-dir / ENTRA8344_STATE_DIR
+	Fresh    bool   // --fresh: a replay starts its session over
 	LogFile  string // --log-file (detect)
 }
 
@@ -56,7 +54,8 @@ type needs struct {
 	// host key's folder itself, only when it signs).
 	stateDir string
 	// changes: the command changes the directory, so a replay needs a
-	// snapshot and simulates the protection task and the export.
+	// snapshot and simulates the protection task and the export (remediate
+	// triggers the task; revert triggers it again).
 	changes bool
 	// dialer: the command cannot run without its forest's dialer.
 	dialer   bool
@@ -80,7 +79,7 @@ const (
 var commandNeeds = map[string]needs{
 	"detect":    {stateLog: stateLogAlways},
 	"remediate": {stateDir: "lock, journal, approval key", changes: true, stateLog: stateLogLive},
-	"revert":    {stateDir: "lock, journal", dialer: true, stateLog: stateLogLive},
+	"revert":    {stateDir: "lock, journal", changes: true, dialer: true, stateLog: stateLogLive},
 	"acl":       {},
 	"doctor":    {},
 }
@@ -117,6 +116,7 @@ type Host struct {
 	dialer    ldap.Dialer // resolved by NewHost when the command needs it
 	recorder  *replay.Recorder
 	simulated bool
+	save      func(context.Context) error // a replay session's; nil otherwise
 }
 
 // NewHost builds the host a command's flags name. On error nothing is left
@@ -165,16 +165,25 @@ func NewHost(spec HostSpec) (h *Host, err error) {
 	return h, nil
 }
 
-// replay: everything from the scenario, the clock included; the key is
-// always the scenario's replay key (approvalKey), the state directory a
-// folder under the temp directory unless one is given.
+// replay: everything from the scenario and its session (the directory
+// after earlier runs' writes, the engine's last export, the session clock,
+// the state directory: replay.Session); the key is always the scenario's
+// replay key (approvalKey). An explicit --state-dir replaces the session's.
 func (h *Host) replay(spec HostSpec, need needs) error {
-	sc, err := loadScenario(spec.Replay)
+	fsys, name, session, err := scenarioSource(spec.Replay)
+	if err != nil {
+		return err
+	}
+	sc, err := replay.Load(fsys, name)
 	if err != nil {
 		return err
 	}
 	if need.changes && !sc.HasDirectory() {
-		return fmt.Errorf("--replay %s: the scenario has no directory snapshot, so there is nothing to remediate", spec.Replay)
+		return fmt.Errorf("--replay %s: the scenario has no directory snapshot, so there is nothing to change", spec.Replay)
+	}
+	sess, err := openSession(session, sc, spec.Fresh)
+	if err != nil {
+		return err
 	}
 	if spec.AsDC {
 		// The DC path: replay as the DC the token is bound to (approval.run_on).
@@ -188,7 +197,8 @@ func (h *Host) replay(spec HostSpec, need needs) error {
 		}
 	}
 	h.Name, h.Prober = sc.Name, sc.Prober()
-	h.Now = func() time.Time { return sc.Now }
+	now := sess.Now
+	h.Now = func() time.Time { return now }
 	h.Key = approvalKey(sc.Name, hostApprovalKey)
 	dir := sc.Directory()
 	runner := sc.Runner()
@@ -207,9 +217,13 @@ func (h *Host) replay(spec HostSpec, need needs) error {
 	if need.stateDir != "" {
 		h.StateDir = spec.StateDir
 		if h.StateDir == "" {
-			h.StateDir = filepath.Join(os.TempDir(), "entra8344-replay", sc.Name)
+			h.StateDir = sess.StateDir()
+			if err := os.MkdirAll(h.StateDir, 0o700); err != nil {
+				return fmt.Errorf("the replay session's state directory: %w", err)
+			}
 		}
 	}
+	h.save = func(ctx context.Context) error { return sess.Save(ctx, dir, runner) }
 	facts := sc.Facts
 	h.Sync = func(ctx context.Context) error {
 		return adsync.StartDeltaSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
@@ -302,6 +316,16 @@ func (h *Host) Finish(now time.Time, verdict []byte) error {
 	return h.recorder.Finish(now, verdict)
 }
 
+// Save keeps what the run changed in a replay session (its directory, the
+// simulated engine's export); a live host keeps its own state, so there it
+// does nothing.
+func (h *Host) Save(ctx context.Context) error {
+	if h.save == nil {
+		return nil
+	}
+	return h.save(ctx)
+}
+
 // Close closes the logs.
 func (h *Host) Close() { h.closeLog() }
 
@@ -324,22 +348,6 @@ func approvalKey(replayName string, hostKey func() ([]byte, error)) keyFunc {
 		k, err := hostKey()
 		return k, "host", err
 	}
-}
-
-// loadScenario takes a folder on disk first, then a built-in name.
-func loadScenario(arg string) (*replay.Scenario, error) {
-	var fsys fs.FS
-	name := arg
-	if st, err := os.Stat(arg); err == nil && st.IsDir() {
-		fsys, name = os.DirFS(arg), filepath.Base(filepath.Clean(arg))
-	} else {
-		var ferr error
-		fsys, name, ferr = fixtures.Scenario(arg)
-		if ferr != nil {
-			return nil, fmt.Errorf("--replay %s: not a folder, and %v", arg, ferr)
-		}
-	}
-	return replay.Load(fsys, name)
 }
 
 func openLog(path string) (*log.Logger, func(), error) {

@@ -21,7 +21,9 @@ import (
 // export polling and the protection wait.
 func TestHostParts(t *testing.T) {
 	tmp := t.TempDir()
-	t.Setenv("TMPDIR", tmp) // the default state directory and the replays' folders
+	t.Setenv("TMPDIR", tmp) // the default state directory
+	sessions := t.TempDir()
+	t.Setenv(sessionsEnv, sessions) // the replays' sessions, whose state directories they use
 	msp := bytes.Repeat([]byte{0x42}, 32)
 	t.Setenv("ENTRA8344_APPROVAL_KEY", hex.EncodeToString(msp))
 	t.Setenv("ENTRA8344_STATE_DIR", "")
@@ -70,20 +72,20 @@ func TestHostParts(t *testing.T) {
 				keySource: "msp", key: msp, stateDir: explicit, events: true, pollExport: 30 * time.Second, protWait: 10 * time.Minute}},
 		{row: "remediate replay", spec: HostSpec{Command: "remediate", Replay: "demo"},
 			want: want{mode: Replay, name: "keycredlink-admin", prober: "replay.prober", runner: "*replay.Runner", dir: "*replay.Directory",
-				keySource: "replay", stateDir: filepath.Join(tmp, "entra8344-replay", "keycredlink-admin"), replayClock: true,
+				keySource: "replay", stateDir: filepath.Join(sessions, "keycredlink-admin", "state"), replayClock: true,
 				pollExport: 100 * time.Millisecond}},
 		{row: "remediate replay of a member server (no --plan)", spec: HostSpec{Command: "remediate", Replay: "member-server"},
 			want: want{mode: Replay, name: "member-server", prober: "replay.prober", runner: "*replay.Runner", dir: "*replay.Directory",
-				keySource: "replay", stateDir: filepath.Join(tmp, "entra8344-replay", "member-server"), replayClock: true,
+				keySource: "replay", stateDir: filepath.Join(sessions, "member-server", "state"), replayClock: true,
 				pollExport: 100 * time.Millisecond, computer: "AADC01"}},
 		{row: "remediate replay as the DC (--plan)", spec: HostSpec{Command: "remediate", Replay: "member-server", AsDC: true, StateDir: explicit},
 			want: want{mode: Replay, name: "member-server", prober: "replay.prober", runner: "*replay.Runner", dir: "*replay.Directory",
 				keySource: "replay", stateDir: explicit, replayClock: true, pollExport: 100 * time.Millisecond, computer: "DC01"}},
-		{row: "remediate replay without a snapshot", spec: HostSpec{Command: "remediate", Replay: "healthy"}, err: "nothing to remediate"},
+		{row: "remediate replay without a snapshot", spec: HostSpec{Command: "remediate", Replay: "healthy"}, err: "nothing to change"},
 		{row: "revert replay", spec: HostSpec{Command: "revert", Replay: "demo"},
 			want: want{mode: Replay, name: "keycredlink-admin", prober: "replay.prober", runner: "*replay.Runner", dir: "*replay.Directory",
-				keySource: "replay", stateDir: filepath.Join(tmp, "entra8344-replay", "keycredlink-admin"), replayClock: true,
-				pollExport: 30 * time.Second, protWait: 10 * time.Minute}},
+				keySource: "replay", stateDir: filepath.Join(sessions, "keycredlink-admin", "state"), replayClock: true,
+				pollExport: 100 * time.Millisecond}},
 		{row: "unknown scenario", spec: HostSpec{Command: "detect", Replay: "no-such-scenario"}, err: "--replay no-such-scenario"},
 		{row: "unknown command", spec: HostSpec{Command: "frobnicate"}, err: "no host for the command"},
 	} {

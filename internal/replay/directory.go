@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -57,9 +58,12 @@ func (d *Directory) Dialer(connector string) (ldap.Dialer, error) {
 	if sn, ok := d.dirs[name]; ok {
 		return sn, nil
 	}
-	data, err := fs.ReadFile(d.s.FS, name)
-	if err != nil {
+	data, err := d.s.snapshotData(name)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("the scenario has no directory snapshot for connector %q", connector)
+	}
+	if err != nil {
+		return nil, err
 	}
 	if d.s.systemOnDC {
 		data = asSystemOnDC(data)

@@ -35,6 +35,7 @@ type exportRun struct {
 	runNumber int64
 	drop      map[string]bool // errorKey of the objects that no longer fail
 	remaining int             // cs-objects that still carry an export error
+	id        string          // RunHistoryId
 }
 
 func errorKey(e adsync.ExportError) string { return e.CSID + "\x00" + e.DN }
@@ -55,7 +56,7 @@ func (r *Runner) runExport(ctx context.Context) {
 	if err != nil {
 		return // a garbled recording: no connector to export for
 	}
-	at := time.Now().UTC()
+	at := time.Now().UTC() // real time, as remediate compares it with the sync's start
 	runs := map[string]*exportRun{}
 	for _, c := range st.Connectors {
 		if c.Kind == adsync.KindAD {
@@ -63,12 +64,12 @@ func (r *Runner) runExport(ctx context.Context) {
 		}
 	}
 	r.mu.Lock()
-	r.exports = runs
+	r.exports, r.exported = runs, true
 	r.mu.Unlock()
 }
 
 func (r *Runner) exportConnector(ctx context.Context, dir *Directory, c adsync.Connector, at time.Time) *exportRun {
-	x := &exportRun{at: at, drop: map[string]bool{}}
+	x := &exportRun{at: at, drop: map[string]bool{}, id: newGUID()}
 	for _, run := range c.Runs {
 		x.runNumber = max(x.runNumber, run.RunNumber)
 	}
@@ -238,7 +239,7 @@ func (x *exportRun) run() map[string]any {
 	// The engine's own format: UTC, 100 ns ticks.
 	at := x.at.Format("2006-01-02T15:04:05.0000000Z")
 	return map[string]any{
-		"RunHistoryId": newGUID(), "RunNumber": x.runNumber, "RunProfileName": "Export", "Result": result,
+		"RunHistoryId": x.id, "RunNumber": x.runNumber, "RunProfileName": "Export", "Result": result,
 		"StartDate": at, "EndDate": at,
 		"RunStepResults": []map[string]any{{
 			"StepNumber": 1, "StepResult": result, "StartDate": at, "EndDate": at,

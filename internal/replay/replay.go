@@ -55,6 +55,7 @@ type Scenario struct {
 	// systemOnDC: AsDomainController was called.
 	systemOnDC bool
 	Now        time.Time
+	session    *Session // OpenSession was called
 }
 
 // Load reads scenario.json and host.json from fsys.
@@ -95,7 +96,14 @@ type prober struct{ f winhost.Facts }
 func (p prober) Facts(context.Context) (winhost.Facts, error) { return p.f, nil }
 
 // Runner returns a replay Runner that counts what it was asked to start.
-func (s *Scenario) Runner() *Runner { return &Runner{s: s, started: map[string]int{}} }
+// In a session it starts from the session's last simulated export.
+func (s *Scenario) Runner() *Runner {
+	r := &Runner{s: s, started: map[string]int{}}
+	if s.session != nil {
+		r.exports = s.session.exports
+	}
+	return r
+}
 
 // Runner answers process starts from the scenario.
 type Runner struct {
@@ -105,6 +113,8 @@ type Runner struct {
 	// dir and exports serve SimulateExport (export.go).
 	dir     *Directory
 	exports map[string]*exportRun // by connector name, after a delta sync
+	// exported: this run simulated an export (a session then keeps it).
+	exported bool
 }
 
 // Started reports how many processes of each executable (lower-case file
