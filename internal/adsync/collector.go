@@ -81,20 +81,18 @@ type Step struct {
 	SyncErrorsInvalid                                    string
 }
 
-// ParseCollector reads the collector's stdout. It tolerates what Windows
-// PowerShell 5.1 does to JSON: a BOM (UTF-8 or UTF-16), a lone object where a
-// list was meant, null for empty lists, "\/Date(ms)\/" dates and enums as
-// numbers. Only a document that is not a JSON object is an error.
+// ParseCollector reads the collector's stdout: the document on its one
+// JSONMarker line, whatever else PowerShell printed around it. Output with
+// no marked line is read whole as the document: the recorded collector.json
+// of a scenario is the document itself, and so were the collector's outputs
+// before the marker. It tolerates what Windows PowerShell 5.1 does to JSON:
+// a BOM (UTF-8 or UTF-16), a lone object where a list was meant, null for
+// empty lists, "\/Date(ms)\/" dates and enums as numbers. Only a document
+// that is not a JSON object is an error.
 func ParseCollector(raw []byte) (*State, error) {
-	b, err := normalizeText(raw)
+	b, err := CollectorDocument(raw)
 	if err != nil {
 		return nil, err
-	}
-	if len(b) == 0 {
-		return nil, fmt.Errorf("the collector printed nothing")
-	}
-	if !gjson.ValidBytes(b) {
-		return nil, fmt.Errorf("the collector output is not JSON (starts with %q)", excerpt(b, 60))
 	}
 	doc := gjson.ParseBytes(b)
 	if doc.IsArray() { // a pipeline that emitted the document once, wrapped
@@ -277,6 +275,31 @@ func parseRun(r gjson.Result) Run {
 		run.Steps = append(run.Steps, st)
 	}
 	return run
+}
+
+// CollectorDocument is the collector's JSON document in raw stdout: the
+// marked line's, or the whole output when no line is marked. It is not
+// checked beyond being valid JSON.
+func CollectorDocument(raw []byte) ([]byte, error) {
+	b, err := normalizeText(raw)
+	if err != nil {
+		return nil, err
+	}
+	doc, found, err := markedDocument(b)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("the collector %w", err)
+	case found:
+		if !gjson.ValidBytes(doc) {
+			return nil, fmt.Errorf("the collector's %s line is not JSON (starts with %q)", JSONMarker, excerpt(doc, 60))
+		}
+		return doc, nil
+	case len(b) == 0:
+		return nil, fmt.Errorf("the collector printed nothing")
+	case !gjson.ValidBytes(b):
+		return nil, fmt.Errorf("the collector printed no %s line and its output is not JSON (starts with %q)", JSONMarker, excerpt(b, 60))
+	}
+	return b, nil
 }
 
 // normalizeText strips BOMs and turns UTF-16 into UTF-8: PowerShell's

@@ -1,4 +1,6 @@
-# entra8344 collector: reads the Entra Connect sync engine's state and prints ONE JSON document.
+# entra8344 collector: reads the Entra Connect sync engine's state and prints ONE JSON document,
+# on one line that starts with ENTRA8344-JSON: (powershell.exe also writes warnings, Write-Host
+# text and banners to a redirected stdout; the Go side reads only the marked line).
 # It collects and prints; it never decides (the Go side classifies).
 # Constrained Language Mode safe: no Add-Type, no New-Object, no [adsi], no .NET static calls;
 # only cmdlets, hashtables, core type casts and property reads.
@@ -11,7 +13,9 @@
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $WarningPreference = 'SilentlyContinue'
+$InformationPreference = 'SilentlyContinue'
 $VerbosePreference = 'SilentlyContinue'
+$DebugPreference = 'SilentlyContinue'
 
 $out = @{
     collector_version = 1
@@ -25,6 +29,23 @@ $out = @{
     scheduler         = $null
     connectors        = @()
 }
+
+# --- ConvertTo-AsciiJson (identical in collector.ps1, sync.ps1 and doctor.ps1) ---
+# Escapes non-ASCII as \uXXXX so the console code page cannot mangle names on the way out.
+# -split with a capture group keeps each non-ASCII run at an odd index: only those characters
+# are escaped one by one, the ASCII between them is copied whole (CLM-safe: operators, casts
+# and methods of [string] only).
+function ConvertTo-AsciiJson {
+    param([string]$Text)
+    $parts = $Text -split '([^\x00-\x7F]+)'
+    if ($parts.Count -le 1) { return $Text }
+    return -join @(for ($i = 0; $i -lt $parts.Count; $i++) {
+            if ($i % 2 -eq 0) { $parts[$i] } else {
+                -join @(foreach ($ch in $parts[$i].ToCharArray()) { '\u{0:x4}' -f [int]$ch })
+            }
+        })
+}
+# --- end ConvertTo-AsciiJson ---
 
 function Add-CollectorError {
     param([string]$Step, $ErrorRecord)
@@ -70,9 +91,9 @@ try {
     try {
         $modulePath = "$env:ENTRA8344_ADSYNC_MODULE"
         if ($modulePath -ne '' -and (Test-Path -LiteralPath $modulePath)) {
-            $m = Import-Module -Name $modulePath -PassThru -DisableNameChecking
+            $m = Import-Module -Name $modulePath -PassThru -DisableNameChecking -WarningAction SilentlyContinue
         } else {
-            $m = Import-Module -Name ADSync -PassThru -DisableNameChecking
+            $m = Import-Module -Name ADSync -PassThru -DisableNameChecking -WarningAction SilentlyContinue
         }
         $m = @($m) | Select-Object -First 1
         $out.module.loaded = $true
@@ -204,10 +225,4 @@ try {
 }
 
 $json = ConvertTo-Json -InputObject $out -Depth 10 -Compress
-# Escape non-ASCII as \uXXXX so the console code page cannot mangle names on the way out.
-if ($json -match '[^\x00-\x7F]') {
-    $json = -join @(foreach ($ch in $json.ToCharArray()) {
-            if ([int]$ch -gt 127) { '\u{0:x4}' -f [int]$ch } else { [string]$ch }
-        })
-}
-$json
+'ENTRA8344-JSON:' + (ConvertTo-AsciiJson -Text $json)

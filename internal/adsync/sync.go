@@ -43,7 +43,11 @@ func StartDeltaSync(ctx context.Context, r winhost.Runner, o CollectOptions, tri
 		if err != nil {
 			return fmt.Errorf("start the delta sync: %w", err)
 		}
-		out := gjson.ParseBytes(trimJSON(res.Stdout))
+		doc, derr := ScriptDocument(res.Stdout)
+		if derr != nil || !gjson.ValidBytes(doc) {
+			return fmt.Errorf("start the delta sync: unexpected output (exit code %d): sync.ps1 %v%s%s", res.ExitCode, orInvalid(derr), hint("stdout", res.Stdout), hint("stderr", res.Stderr))
+		}
+		out := gjson.ParseBytes(doc)
 		switch {
 		case out.Get("started").Bool():
 			return nil
@@ -59,13 +63,10 @@ func StartDeltaSync(ctx context.Context, r winhost.Runner, o CollectOptions, tri
 	return last
 }
 
-// trimJSON drops a UTF-8 BOM and surrounding space.
-func trimJSON(b []byte) []byte {
-	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\r' || b[0] == '\t') {
-		b = b[1:]
+// orInvalid is err, or the reason a marked line was still unusable.
+func orInvalid(err error) error {
+	if err != nil {
+		return err
 	}
-	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
-		b = b[3:]
-	}
-	return b
+	return fmt.Errorf("printed a %s line that is not JSON", JSONMarker)
 }

@@ -26,8 +26,9 @@ func (r *syncRunner) Run(_ context.Context, c winhost.Command) (winhost.Result, 
 }
 
 func TestStartDeltaSync(t *testing.T) {
-	busy := `{"started":false,"busy":true,"error":"Sync is already running. Cannot start a new run till this one completes."}`
-	ok := "\ufeff" + `{"started":true,"busy":false,"error":"","result":"Success"}`
+	busy := JSONMarker + `{"started":false,"busy":true,"error":"Sync is already running. Cannot start a new run till this one completes."}`
+	ok := "\ufeff" + JSONMarker + `{"started":true,"busy":false,"error":"","result":"Success"}`
+	noisy := noiseBefore + JSONMarker + `{"started":true,"busy":false,"error":"","result":"Success"}` + noiseAfter
 	for _, tc := range []struct {
 		name   string
 		outs   []string
@@ -39,8 +40,12 @@ func TestStartDeltaSync(t *testing.T) {
 		{"accepted", []string{ok}, 5, 1, nil, ""},
 		{"busy then accepted, backing off", []string{busy, busy, ok}, 5, 3, []time.Duration{15 * time.Second, 30 * time.Second}, ""},
 		{"busy every time", []string{busy}, 3, 3, []time.Duration{15 * time.Second, 30 * time.Second}, "busy"},
-		{"other error", []string{`{"started":false,"busy":false,"error":"The term 'Start-ADSyncSyncCycle' is not recognized"}`}, 5, 1, nil, "not recognized"},
+		{"accepted amid warnings and banners", []string{noisy}, 5, 1, nil, ""},
+		{"other error", []string{JSONMarker + `{"started":false,"busy":false,"error":"The term 'Start-ADSyncSyncCycle' is not recognized"}`}, 5, 1, nil, "not recognized"},
 		{"garbage", []string{"Import-Module : access denied"}, 5, 1, nil, "unexpected output"},
+		{"document without its marked line", []string{`{"started":true}`}, 5, 1, nil, "printed no " + JSONMarker},
+		{"two marked lines", []string{ok + "\r\n" + busy}, 5, 1, nil, "want exactly one"},
+		{"marked line not JSON", []string{JSONMarker + `{"started":tr`}, 5, 1, nil, "not JSON"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := &syncRunner{outs: tc.outs}

@@ -120,6 +120,16 @@ func assess(r *Report) []Check {
 	default:
 		add("adsync.module_import", StatusOK, "importing the ADSync module %s took %d ms", m.Version, deref(m.ImportMS))
 	}
+	switch m := ps.Module; {
+	case r.Host.ADSyncService == string(winhost.ServiceAbsent):
+		add("adsync.cmdlets", StatusSkipped, "ADSync is not installed")
+	case m == nil || m.SchedulerRead == nil:
+		unknown("adsync.cmdlets", "Get-ADSyncScheduler was not tried: the ADSync module did not import")
+	case *m.SchedulerRead:
+		add("adsync.cmdlets", StatusOK, "Get-ADSyncScheduler answered: this identity may use the ADSync cmdlets the collector calls")
+	default:
+		add("adsync.cmdlets", StatusFail, "Get-ADSyncScheduler failed: %s; detect's collector calls the same cmdlets as this identity: add it to the ADSyncAdmins group on this server (or find what else refuses it)", m.SchedulerError)
+	}
 	switch c := r.CSExport; {
 	case r.Host.ADSyncService == string(winhost.ServiceAbsent):
 		add("csexport.found", StatusSkipped, "ADSync is not installed")

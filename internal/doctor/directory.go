@@ -90,7 +90,10 @@ func (d *dirCheck) base(ctx context.Context, dn string, attrs []string, ctrls ..
 	return es[0], nil
 }
 
-func checkDirectory(ctx context.Context, dialer ldap.Dialer, server string) (l LDAP, h AdminSDHolder, p ProtectTask) {
+// checkDirectory binds and reads what the directory grants this identity.
+// processSID is this process's own SID (empty when unknown): it tells the
+// local SYSTEM token on a DC from an account the directory can look up.
+func checkDirectory(ctx context.Context, dialer ldap.Dialer, server, processSID string) (l LDAP, h AdminSDHolder, p ProtectTask) {
 	p.Right, p.Note = "Run-Protect-Admin-Groups-Task "+runProtectTaskRight.String(), protectTaskNote
 	conn, err := dialer.Dial(ctx, server)
 	bound := err == nil
@@ -131,7 +134,7 @@ func checkDirectory(ctx context.Context, dialer ldap.Dialer, server string) (l L
 	}
 	l.DomainNC = root.String("defaultNamingContext")
 	h = adminSDHolderRights(ctx, d, l.DomainNC)
-	p = protectTaskRight(ctx, d, l.DomainNC, l.Identity, l.IdentityProblem, p)
+	p = protectTaskRight(ctx, d, l.DomainNC, l.Identity, l.IdentityProblem, processSID, p)
 	return
 }
 
@@ -152,7 +155,7 @@ func adminSDHolderRights(ctx context.Context, d *dirCheck, nc string) AdminSDHol
 	return h
 }
 
-func protectTaskRight(ctx context.Context, d *dirCheck, nc, identity, identityProblem string, p ProtectTask) ProtectTask {
+func protectTaskRight(ctx context.Context, d *dirCheck, nc, identity, identityProblem, processSID string, p ProtectTask) ProtectTask {
 	p.EvaluatedOn = nc
 	head, err := d.base(ctx, nc, []string{"nTSecurityDescriptor", "fSMORoleOwner"}, ldap.SDFlagsControl(ldap.SDDACL))
 	if err != nil {
@@ -177,18 +180,43 @@ func protectTaskRight(ctx context.Context, d *dirCheck, nc, identity, identityPr
 		p.Problem = "unknown: which identity the directory sees is not known (WhoAmI: " + identityProblem + "), so its groups cannot be evaluated"
 		return p
 	}
-	sids, err := identitySIDs(ctx, d, nc, identity)
-	if err != nil {
+	var sids []ntsd.SID
+	seenAs := ""
+	if localSystem(identity, processSID) {
+		sids, seenAs = localSystemSIDs, localSystemNote
+	} else if sids, err = identitySIDs(ctx, d, nc, identity); err != nil {
 		p.Problem = err.Error()
 		return p
 	}
 	dec := canControlAccess(sd, sids, runProtectTaskRight)
-	p.MayTrigger, p.Evidence = &dec.Allowed, dec.Reason
+	p.MayTrigger, p.Evidence = &dec.Allowed, dec.Reason+seenAs
 	if len(dec.Unevaluated) > 0 {
 		p.MayTrigger = nil
 		p.Problem = fmt.Sprintf("ACEs %v of the domain object could not be evaluated (callback or unknown types)", dec.Unevaluated)
 	}
 	return p
+}
+
+// localSystemSIDs are the local SYSTEM token's user and groups (what
+// `whoami /groups` shows for SYSTEM). On a domain controller BUILTIN\Administrators
+// is the domain's builtin group, so this is the DC's own authority.
+var localSystemSIDs = []ntsd.SID{ntsd.MustSID("S-1-5-18"), ntsd.MustSID("S-1-5-32-544"), ntsd.Everyone, ntsd.AuthenticatedUsers}
+
+const localSystemNote = "; evaluated for the local SYSTEM token (SYSTEM, BUILTIN\\Administrators, Everyone, Authenticated Users): " +
+	"SYSTEM bound to its own domain controller, a loopback logon that keeps the local token (MS-KILE 3.4.5.3)"
+
+// localSystem: the directory sees this process's local SYSTEM token, not an
+// account. SYSTEM reaches another DC as the computer account (a name ending
+// in $); binding to its own DC, WhoAmI answers NT AUTHORITY\SYSTEM, whose
+// names are localised ("AUTORITE NT\Système"), so the test is "we are
+// S-1-5-18 and the name is not a computer account", never the name itself.
+// sAMAccountName=SYSTEM would find nothing, or another account.
+func localSystem(identity, processSID string) bool {
+	if processSID != "S-1-5-18" || !strings.HasPrefix(identity, "u:") {
+		return false
+	}
+	_, name, ok := strings.Cut(strings.TrimPrefix(identity, "u:"), `\`)
+	return ok && name != "" && !strings.HasSuffix(name, "$")
 }
 
 // identitySIDs are the bound identity's SID, its tokenGroups, and the

@@ -171,7 +171,7 @@ func Run(ctx context.Context, env Env, o Options) *Report {
 		r.AdminSDHolder.Problem, r.ProtectTask.Problem = "no directory connection: "+env.NoDirectoryReason, "no directory connection: "+env.NoDirectoryReason
 	} else {
 		dctx, cancel := context.WithTimeout(ctx, o.DirectoryTimeout)
-		r.LDAP, r.AdminSDHolder, r.ProtectTask = checkDirectory(dctx, env.Dialer, o.Server)
+		r.LDAP, r.AdminSDHolder, r.ProtectTask = checkDirectory(dctx, env.Dialer, o.Server, r.Process.SID)
 		cancel()
 	}
 	r.ProtectTask.ThisHostIsPDC = facts.IsPDCEmulator

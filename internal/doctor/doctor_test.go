@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"entra8344/internal/adsync"
 	"entra8344/internal/ldap"
 	"entra8344/internal/ldap/wldap32"
 	"entra8344/internal/ntsd"
@@ -146,7 +147,7 @@ var pdcFacts = winhost.Facts{ComputerName: "DC01", DNSDomain: "corp.example", AD
 	ADSyncImagePath: `C:\Program Files\Microsoft Azure AD Sync\Bin\miiserver.exe`, SyncEngineDir: `C:\Program Files\Microsoft Azure AD Sync`,
 	ConnectVersion: "2.4.18.0", IsDC: boolp(true), IsPDCEmulator: boolp(true), PowerShellPath: `C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe`}
 
-const psOK = `{"language_mode":"FullLanguage","version":"5.1.20348.2849","module":{"path":"C:\\Program Files\\Microsoft Azure AD Sync\\Bin\\ADSync\\ADSync.psd1","imported":true,"import_ms":2310,"version":"1.0.0.0","error":""}}`
+const psOK = adsync.JSONMarker + `{"language_mode":"FullLanguage","version":"5.1.20348.2849","module":{"path":"C:\\Program Files\\Microsoft Azure AD Sync\\Bin\\ADSync\\ADSync.psd1","imported":true,"import_ms":2310,"version":"1.0.0.0","error":"","scheduler_read":true,"scheduler_error":""}}`
 
 func checks(r *Report) string {
 	var b strings.Builder
@@ -161,7 +162,7 @@ func TestDoctorHealthyPDC(t *testing.T) {
 	runner := &fakeRunner{out: "\xEF\xBB\xBF" + psOK + "\r\n"}
 	r := Run(context.Background(), env(conn, runner, pdcFacts), Options{DirectoryTimeout: time.Minute, PowerShellTimeout: time.Minute})
 	want := "process.identity=ok exe.version_resource=ok host.role=ok adsync.service=ok ldap.bind=ok ldap.identity=ok ldap.sign_seal=ok " +
-		"adminsdholder.write_dacl=ok protect_task.trigger=ok powershell.language_mode=ok adsync.module_import=ok csexport.found=ok state_dir=ok event_log.source=ok"
+		"adminsdholder.write_dacl=ok protect_task.trigger=ok powershell.language_mode=ok adsync.module_import=ok adsync.cmdlets=ok csexport.found=ok state_dir=ok event_log.source=ok"
 	if got := checks(r); got != want {
 		t.Errorf("checks:\n got %s\nwant %s", got, want)
 	}
@@ -196,7 +197,7 @@ func TestDoctorMemberServerProblems(t *testing.T) {
 	facts.IsDC, facts.IsPDCEmulator = boolp(false), boolp(false)
 	deny := ntsd.ACE{Type: ntsd.AccessDeniedObject, Mask: ntsd.RightControlAccess, ObjectFlags: ntsd.ObjectTypePresent, ObjectType: runProtectTaskRight, SID: ntsd.MustSID("S-1-5-9")}
 	conn := directory("0", deny, ntsd.NewObjectAllow(ntsd.RightControlAccess, runProtectTaskRight, ntsd.MustSID(domSID+"-516")))
-	runner := &fakeRunner{out: `{"language_mode":"ConstrainedLanguage","version":"5.1","module":{"path":"","imported":false,"import_ms":40,"version":"","error":"The specified module 'ADSync' was not loaded"}}`}
+	runner := &fakeRunner{out: adsync.JSONMarker + `{"language_mode":"ConstrainedLanguage","version":"5.1","module":{"path":"","imported":false,"import_ms":40,"version":"","error":"The specified module 'ADSync' was not loaded"}}`}
 	e := env(conn, runner, facts)
 	e.Process = func() Process { return Process{User: `CORP\tech`, IsSystem: boolp(false), Elevated: boolp(true)} }
 	e.Exe = func() Exe {
@@ -211,7 +212,7 @@ func TestDoctorMemberServerProblems(t *testing.T) {
 	}
 	r := Run(context.Background(), e, Options{DirectoryTimeout: time.Minute})
 	want := "process.identity=warn exe.version_resource=unknown host.role=ok adsync.service=ok ldap.bind=ok ldap.identity=ok ldap.sign_seal=ok " +
-		"adminsdholder.write_dacl=warn protect_task.trigger=warn powershell.language_mode=ok adsync.module_import=fail csexport.found=fail state_dir=fail event_log.source=warn"
+		"adminsdholder.write_dacl=warn protect_task.trigger=warn powershell.language_mode=ok adsync.module_import=fail adsync.cmdlets=unknown csexport.found=fail state_dir=fail event_log.source=warn"
 	if got := checks(r); got != want {
 		t.Errorf("checks:\n got %s\nwant %s", got, want)
 	}
@@ -231,7 +232,7 @@ func TestDoctorUnknowns(t *testing.T) {
 	runner := &fakeRunner{}
 	r := Run(context.Background(), env(conn, runner, facts), Options{DirectoryTimeout: time.Minute})
 	want := "process.identity=ok exe.version_resource=ok host.role=ok adsync.service=warn ldap.bind=ok ldap.identity=unknown ldap.sign_seal=unknown " +
-		"adminsdholder.write_dacl=ok protect_task.trigger=unknown powershell.language_mode=unknown adsync.module_import=skipped csexport.found=skipped state_dir=ok event_log.source=ok"
+		"adminsdholder.write_dacl=ok protect_task.trigger=unknown powershell.language_mode=unknown adsync.module_import=skipped adsync.cmdlets=skipped csexport.found=skipped state_dir=ok event_log.source=ok"
 	if got := checks(r); got != want {
 		t.Errorf("checks:\n got %s\nwant %s", got, want)
 	}

@@ -1,7 +1,6 @@
 package doctor
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -36,6 +35,11 @@ type Module struct {
 	ImportMS *int64 `json:"import_ms"`
 	Version  string `json:"version"`
 	Error    string `json:"error"`
+	// SchedulerRead: Get-ADSyncScheduler answered (nil: not tried, the
+	// import failed). Importing works for anyone; the cmdlets need the
+	// service's permission (ADSyncAdmins), which the collector needs too.
+	SchedulerRead  *bool  `json:"scheduler_read"`
+	SchedulerError string `json:"scheduler_error"`
 }
 
 func checkPowerShell(ctx context.Context, r winhost.Runner, f winhost.Facts, timeout time.Duration) PowerShell {
@@ -54,14 +58,17 @@ func checkPowerShell(ctx context.Context, r winhost.Runner, f winhost.Facts, tim
 		ps.Problem = fmt.Sprintf("run PowerShell: %v", err)
 		return ps
 	}
-	out := bytes.TrimSpace(bytes.TrimPrefix(res.Stdout, []byte("\xEF\xBB\xBF")))
 	var doc struct {
 		LanguageMode string  `json:"language_mode"`
 		Version      string  `json:"version"`
 		Module       *Module `json:"module"`
 	}
-	if len(out) == 0 || json.Unmarshal(out, &doc) != nil || doc.LanguageMode == "" {
-		ps.Problem = fmt.Sprintf("unknown: PowerShell (exit code %d) printed no doctor JSON%s%s", res.ExitCode, quote("stdout", res.Stdout), quote("stderr", res.Stderr))
+	out, derr := adsync.ScriptDocument(res.Stdout)
+	if derr == nil && (json.Unmarshal(out, &doc) != nil || doc.LanguageMode == "") {
+		derr = fmt.Errorf("printed a %s line that is not the doctor's document", adsync.JSONMarker)
+	}
+	if derr != nil {
+		ps.Problem = fmt.Sprintf("unknown: PowerShell (exit code %d) printed no doctor JSON (%v)%s%s", res.ExitCode, derr, quote("stdout", res.Stdout), quote("stderr", res.Stderr))
 		return ps
 	}
 	ps.LanguageMode, ps.Version, ps.Module = doc.LanguageMode, doc.Version, doc.Module

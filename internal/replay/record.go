@@ -58,7 +58,17 @@ func (rr recRunner) Run(ctx context.Context, c winhost.Command) (winhost.Result,
 	res, err := rr.rec.runner.Run(ctx, c)
 	switch strings.ToLower(adsync.WinBase(c.Path)) {
 	case "powershell.exe":
-		rr.rec.write(CollectorFile, res.Stdout)
+		if string(c.Stdin) != string(adsync.CollectorScript) {
+			break // the sync or doctor script: not part of a scenario
+		}
+		// collector.json is the document itself, whatever PowerShell printed
+		// around its marked line; output without a document is kept as it
+		// came, so the replay fails the way the live run did.
+		out := res.Stdout
+		if doc, derr := adsync.CollectorDocument(out); derr == nil {
+			out = doc
+		}
+		rr.rec.write(CollectorFile, out)
 	case "csexport.exe":
 		if len(c.Args) == 3 {
 			if data, rerr := os.ReadFile(c.Args[1]); rerr == nil {

@@ -175,7 +175,7 @@ func (r *Runner) powershell(ctx context.Context, c winhost.Command) (winhost.Res
 	if string(c.Stdin) == string(adsync.SyncScript) {
 		// A replayed engine accepts a delta cycle (remediate --replay).
 		r.runExport(ctx)
-		return winhost.Result{Stdout: []byte(`{"started":true,"busy":false,"error":"","result":"Success"}`)}, nil
+		return winhost.Result{Stdout: []byte(adsync.JSONMarker + `{"started":true,"busy":false,"error":"","result":"Success"}` + "\r\n")}, nil
 	}
 	if string(c.Stdin) != string(adsync.CollectorScript) {
 		return winhost.Result{}, errors.New("replay: powershell.exe was started without the embedded collector on stdin")

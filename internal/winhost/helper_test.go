@@ -37,6 +37,11 @@ func helperMain(mode string) int {
 		fmt.Fprint(os.Stderr, "to stderr\n")
 		code, _ := strconv.Atoi(os.Getenv("WINHOST_TEST_EXIT"))
 		return code
+	case "env":
+		for _, kv := range os.Environ() {
+			fmt.Println(kv)
+		}
+		return 0
 	case "flood":
 		n, _ := strconv.Atoi(os.Getenv("WINHOST_TEST_BYTES"))
 		chunk := []byte(strings.Repeat("x", 4096))

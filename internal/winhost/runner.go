@@ -29,13 +29,16 @@ const defaultWaitDelay = 2 * time.Second
 // (validation, capture, timeout, exit code) is here, once.
 type liveRunner struct {
 	waitDelay time.Duration
+	machine   machineEnv // where the children's PSModulePath comes from
 }
 
 // NewRunner returns the runner that starts real processes.
 //
 // Contract (both platforms):
 //   - Path must be absolute; PATH is never searched.
-//   - The child gets the inherited environment plus Command.Env, stdin from
+//   - The child gets the inherited environment without the approval's
+//     variables, with the machine's PSModulePath (from the registry, or none)
+//     instead of the inherited one, plus Command.Env; stdin from
 //     Command.Stdin (empty when nil), no console window on Windows.
 //   - A non-zero exit code is not an error: it is in Result.ExitCode.
 //   - Run returns an error only when the command could not be started, or
@@ -47,7 +50,7 @@ type liveRunner struct {
 //     left running is killed when Run returns.
 //   - Result.Notes reports weaker guarantees, e.g. when Windows refused to
 //     put the child in a Job Object and only the child itself can be killed.
-func NewRunner() Runner { return &liveRunner{waitDelay: defaultWaitDelay} }
+func NewRunner() Runner { return &liveRunner{waitDelay: defaultWaitDelay, machine: registryEnv{}} }
 
 // processTree is the platform's handle on a started child and everything it
 // starts.
@@ -73,7 +76,12 @@ func (r *liveRunner) Run(ctx context.Context, c Command) (Result, error) {
 	stdout, stderr := &cappedBuffer{max: limit}, &cappedBuffer{max: limit}
 
 	cmd := exec.Command(c.Path, c.Args...)
-	cmd.Env = append(childEnv(os.Environ()), c.Env...)
+	machine := r.machine
+	if machine == nil {
+		machine = registryEnv{}
+	}
+	modulePath, mpErr := machinePSModulePath(machine)
+	cmd.Env = append(childEnv(os.Environ(), modulePath), c.Env...)
 	if c.Stdin != nil {
 		cmd.Stdin = bytes.NewReader(c.Stdin)
 	}
@@ -96,6 +104,9 @@ func (r *liveRunner) Run(ctx context.Context, c Command) (Result, error) {
 		return Result{}, fmt.Errorf("start %s: %w", c.Path, err)
 	}
 	res := Result{Notes: tree.notes()}
+	if mpErr != nil {
+		res.Notes = append(res.Notes, fmt.Sprintf("%v: %s got no PSModulePath and builds its default", mpErr, filepath.Base(c.Path)))
+	}
 
 	// The watcher is the only caller of kill while Wait runs; it is joined
 	// before release so that no kill can touch freed handles.
@@ -209,20 +220,3 @@ func (b *cappedBuffer) Bytes() []byte {
 // csexport.exe, and whatever modules they load) never needs them, and a
 // key or token it could read could approve a plan.
 var secretEnv = []string{"ENTRA8344_APPROVAL_KEY", "ENTRA8344_APPROVAL_TOKEN", "ENTRA8344_APPROVAL_PLAN"}
-
-// childEnv is env without the approval's variables (names compared
-// case-insensitively, as Windows does).
-func childEnv(env []string) []string {
-	out := make([]string, 0, len(env))
-next:
-	for _, kv := range env {
-		name, _, _ := strings.Cut(kv, "=")
-		for _, s := range secretEnv {
-			if strings.EqualFold(name, s) {
-				continue next
-			}
-		}
-		out = append(out, kv)
-	}
-	return out
-}
