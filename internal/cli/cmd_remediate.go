@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"entra8344/detect"
@@ -19,6 +20,7 @@ type RemediateCmd struct {
 	DryRun    bool          `help:"Show the steps and each DACL before and after (SDDL); change nothing."`
 	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: a folder under the temp directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
 	Output    string        `help:"Also write the JSON result to this file (atomically)." placeholder:"FILE" type:"path"`
+	Format    string        `help:"Output on stdout: ${enum} (text: every step with its evidence, for a person at a console)." enum:"json,text" default:"json"`
 	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long." default:"2m"`
 
 	// The export step (remediate/export.go); replays simulate the export.
@@ -53,10 +55,20 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 			return err
 		}
 	}
-	if _, err := stdio.Stdout.Write(doc); err != nil {
+	if err := renderResult(stdio.Stdout, c.Format, res, doc); err != nil {
 		return err
 	}
 	return exitError{res.ExitCode}
+}
+
+// renderResult writes the one document stdout carries: the JSON result, or
+// its console view.
+func renderResult(w io.Writer, format string, res *schema.Result, doc []byte) error {
+	if format == "text" {
+		return detect.WriteResultText(w, res)
+	}
+	_, err := w.Write(doc)
+	return err
 }
 
 // RevertCmd removes exactly the ACEs a remediation added.
@@ -66,6 +78,7 @@ type RevertCmd struct {
 	Token        string `help:"With --restore-exact: the token a refused restore showed, approving exactly the difference beyond the journal's own ACEs." placeholder:"TOKEN"`
 	Replay       string `help:"Revert inside a replayed scenario's directory (tests and demos)." placeholder:"DIR|NAME"`
 	StateDir     string `help:"Folder of the lock and the journals (default: the state directory)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	Format       string `help:"Output on stdout: ${enum} (text: every step with its evidence, for a person at a console)." enum:"json,text" default:"json"`
 }
 
 func (c *RevertCmd) Run(stdio *IO) error {
@@ -88,7 +101,7 @@ func (c *RevertCmd) Run(stdio *IO) error {
 	if err != nil {
 		return err
 	}
-	if _, err := stdio.Stdout.Write(doc); err != nil {
+	if err := renderResult(stdio.Stdout, c.Format, res, doc); err != nil {
 		return err
 	}
 	return exitError{res.ExitCode}
