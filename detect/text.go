@@ -159,7 +159,11 @@ func writeDirectoryText(b *strings.Builder, d schema.Directory) {
 
 func writeDiagnosisText(b *strings.Builder, g schema.Diagnosis) {
 	fmt.Fprintf(b, "\nDiagnosis %s: %s, remediation: %s", e(g.ID), e(string(g.Kind)), e(string(g.Remediation)))
-	if len(g.Changes) > 0 {
+	switch len(g.Changes) {
+	case 0:
+	case 1:
+		fmt.Fprintf(b, " (change %s)", e(g.Changes[0]))
+	default:
 		fmt.Fprintf(b, " (changes %s)", e(strings.Join(g.Changes, ", ")))
 	}
 	b.WriteString("\n  ")
