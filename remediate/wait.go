@@ -73,7 +73,7 @@ func (r *run) wait(ctx context.Context, v *schema.Verdict) {
 		}
 	}
 	if n == 0 {
-		s.Status, s.Message = schema.StepDone, "a fresh detect diagnoses " + allChecked(total) + " as access-granted-now"
+		s.Status, s.Message = schema.StepDone, "a fresh detect diagnoses "+allChecked(total)+" as access-granted-now"
 	} else {
 		s.Status = schema.StepPending
 		s.Message = fmt.Sprintf("%d of %s not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", n, textout.Count(total, "object")+map[bool]string{true: " is", false: " are"}[n == 1], r.env.Wait)
