@@ -74,6 +74,13 @@ func TestTextHasNoControlCharacters(t *testing.T) {
 			assertConsoleSafe(t, name+" --format "+format, stdout)
 		}
 	}
+	// The fixtures' only control character is the newline in hostile's
+	// connector name, which a line-by-line check cannot see: it must show
+	// as \n, and never start a line of its own.
+	stdout, _, _ := runCLI(t, "detect", "--replay", "hostile", "--format", "text")
+	if !strings.Contains(stdout, `connector contoso.com "prod"\nline2 (writeback)`) || strings.Contains(stdout, "\nline2") {
+		t.Errorf("hostile's connector name is not shown escaped:\n%s", stdout)
+	}
 }
 
 // TestTextApprovalCommands: the view shows every approval field and the
