@@ -84,12 +84,31 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 	sort.SliceStable(p.Changes, func(i, j int) bool {
 		return p.Changes[i].Action == schema.ActionAddACE && p.Changes[j].Action != schema.ActionAddACE
 	})
+	renumber(p.Changes, diags, "C")
 	p.Manual = manualPlan(p.Changes)
 	p.RemediableHere, p.RemediableReason = remediableHere(p.Changes, domains, host)
 	if len(grants) > 0 {
 		p.RiskNotes = riskNotes(grants)
 	}
 	return p
+}
+
+// renumber gives the changes ids in the order they run (C1, C2, ... after
+// the sort above), and rewrites each diagnosis's references to them: a
+// person reading C1, C3, C2 looks for a missing or reordered step.
+func renumber(cs []schema.Change, diags []*diagnosis, prefix string) {
+	ids := map[string]string{}
+	for i := range cs {
+		id := fmt.Sprintf("%s%d", prefix, i+1)
+		ids[cs[i].ID], cs[i].ID = id, id
+	}
+	for _, g := range diags {
+		for i, id := range g.d.Changes {
+			if n, ok := ids[id]; ok {
+				g.d.Changes[i] = n
+			}
+		}
+	}
 }
 
 func changeIndex(cs []schema.Change, id string) int {

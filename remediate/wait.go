@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"entra8344/detect"
+	"entra8344/internal/textout"
 	"entra8344/schema"
 )
 
@@ -72,10 +73,10 @@ func (r *run) wait(ctx context.Context, v *schema.Verdict) {
 		}
 	}
 	if n == 0 {
-		s.Status, s.Message = schema.StepDone, fmt.Sprintf("detect diagnoses all %d objects checked as access-granted-now", total)
+		s.Status, s.Message = schema.StepDone, "a fresh detect diagnoses "+allChecked(total)+" as access-granted-now"
 	} else {
 		s.Status = schema.StepPending
-		s.Message = fmt.Sprintf("%d of %d objects are not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", n, total, r.env.Wait)
+		s.Message = fmt.Sprintf("%d of %s not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", n, textout.Count(total, "object")+map[bool]string{true: " is", false: " are"}[n == 1], r.env.Wait)
 		if len(last) > 0 {
 			s.Message += "; " + strings.Join(last, "; ")
 		}
@@ -159,4 +160,12 @@ func fixedBy(p schema.Plan, g schema.Diagnosis) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// allChecked: "the 1 object checked", "all 3 objects checked".
+func allChecked(n int) string {
+	if n == 1 {
+		return "the 1 object checked"
+	}
+	return fmt.Sprintf("all %d objects checked", n)
 }

@@ -58,7 +58,7 @@ func Collect(ctx context.Context, r winhost.Runner, o CollectOptions) (st *State
 	}
 	st, perr := ParseCollector(res.Stdout)
 	if perr != nil {
-		return nil, res.Stdout, fmt.Errorf("the ADSync collector (PowerShell exit code %d) %w%s", res.ExitCode, perr, hint("stderr", res.Stderr))
+		return nil, res.Stdout, fmt.Errorf("the ADSync collector (PowerShell exit code %d): %w%s", res.ExitCode, perr, hint("stderr", res.Stderr))
 	}
 	return st, res.Stdout, nil
 }

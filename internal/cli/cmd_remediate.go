@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -20,6 +21,7 @@ type RemediateCmd struct {
 	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR" type:"path"`
 	Fresh     bool          `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 	Output    string        `help:"Also write the JSON result to this file (atomically)." placeholder:"FILE" type:"path"`
+	Format    string        `help:"Output on stdout: ${enum} (text: every step with its evidence, for a person at a console)." enum:"json,text" default:"json"`
 	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long." default:"2m"`
 
 	// The export step (remediate/export.go); replays simulate the export.
@@ -50,7 +52,24 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 	if err != nil {
 		return fmt.Errorf("render the result: %w", err)
 	}
-	return emit(stdio, doc, c.Output, res.ExitCode, saveErr)
+	out, err := renderResult(c.Format, res, doc)
+	if err != nil {
+		return err
+	}
+	return emitAs(stdio, doc, out, c.Output, res.ExitCode, saveErr)
+}
+
+// renderResult is the one document stdout carries: the JSON result, or its
+// console view.
+func renderResult(format string, res *schema.Result, doc []byte) ([]byte, error) {
+	if format != "text" {
+		return doc, nil
+	}
+	var b bytes.Buffer
+	if err := detect.WriteResultText(&b, res); err != nil {
+		return nil, fmt.Errorf("render the result: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 // RevertCmd removes exactly the ACEs a remediation added.
@@ -61,6 +80,7 @@ type RevertCmd struct {
 	Replay       string `help:"Revert inside a replayed scenario's directory (tests and demos)." placeholder:"DIR|NAME"`
 	StateDir     string `help:"Folder of the lock and the journals (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR" type:"path"`
 	Fresh        bool   `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
+	Format       string `help:"Output on stdout: ${enum} (text: every step with its evidence, for a person at a console)." enum:"json,text" default:"json"`
 }
 
 func (c *RevertCmd) Run(stdio *IO) error {
@@ -84,5 +104,9 @@ func (c *RevertCmd) Run(stdio *IO) error {
 	if err != nil {
 		return err
 	}
-	return emit(stdio, doc, "", res.ExitCode, saveErr)
+	out, err := renderResult(c.Format, res, doc)
+	if err != nil {
+		return err
+	}
+	return emitAs(stdio, doc, out, "", res.ExitCode, saveErr)
 }

@@ -14,10 +14,16 @@ import (
 // the document still goes to stdout, one line on stderr names what failed,
 // and the exit code is exitUnknown.
 func emit(stdio *IO, doc []byte, output string, code int, failed error) error {
+	return emitAs(stdio, doc, doc, output, code, failed)
+}
+
+// emitAs is emit when stdout carries another view of doc (--format text):
+// the file always gets the JSON document.
+func emitAs(stdio *IO, doc, out []byte, output string, code int, failed error) error {
 	if output != "" {
 		failed = errors.Join(failed, writeFileAtomic(output, doc))
 	}
-	if _, err := stdio.Stdout.Write(doc); err != nil {
+	if _, err := stdio.Stdout.Write(out); err != nil {
 		return err
 	}
 	if failed != nil {
