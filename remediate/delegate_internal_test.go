@@ -36,3 +36,24 @@ func TestCheckTrusteesOnlyConnectorAccounts(t *testing.T) {
 		})
 	}
 }
+
+// TestACEShapeSecondDefence (issue 19 §1): remediate rebuilds the ACE from
+// the plan and refuses, whatever detect planned, a trustee that is not an
+// ordinary domain account (RID < 1000: Administrator, krbtgt, Domain
+// Admins, Domain Users, ...) or not in a domain.
+func TestACEShapeSecondDefence(t *testing.T) {
+	ok := schema.Change{ID: "C1", Action: schema.ActionAddACE, TargetDN: "CN=AdminSDHolder,CN=System,DC=contoso,DC=com",
+		TrusteeSID: "S-1-5-21-1-2-3-1109", Right: "WriteProperty", AttributeGUID: "5b47d60f-6090-40b2-9f37-2a4de88f3063"}
+	if _, _, _, err := aceOf(ok); err != nil {
+		t.Fatalf("an ordinary account refused: %v", err)
+	}
+	for name, sid := range map[string]string{"Administrator": "S-1-5-21-1-2-3-500", "krbtgt": "S-1-5-21-1-2-3-502",
+		"Domain Admins": "S-1-5-21-1-2-3-512", "Domain Users": "S-1-5-21-1-2-3-513", "RID 999": "S-1-5-21-1-2-3-999",
+		"Everyone": "S-1-1-0", "builtin": "S-1-5-32-544", "not a domain": "S-1-5-21-1-2-1109"} {
+		c := ok
+		c.TrusteeSID = sid
+		if _, _, _, err := aceOf(c); err == nil {
+			t.Errorf("%s (%s) accepted as a grant trustee", name, sid)
+		}
+	}
+}

@@ -176,3 +176,24 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// TestEveryDigestPrefixByteBinds (issue 19 §1): a live plan whose digest
+// differs from the approved one in any byte of the 16-byte prefix is not
+// approved (a comparison of part of the prefix would let it through).
+func TestEveryDigestPrefixByteBinds(t *testing.T) {
+	d := Digest(plan(grantKCL, trigger))
+	tok, err := Issue(key, d, "dc01.contoso.com", now.Add(time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Verify(key, tok, d, "dc01.contoso.com", now); err != nil {
+		t.Fatalf("the approved digest: %v", err)
+	}
+	for i := 0; i < 16; i++ {
+		live := d
+		live[i] ^= 0x01
+		if _, err := Verify(key, tok, live, "dc01.contoso.com", now); err == nil {
+			t.Errorf("digest differing in byte %d approved", i)
+		}
+	}
+}
