@@ -234,9 +234,12 @@ func writeDirectoryText(b *strings.Builder, d schema.Directory) {
 	}
 	fmt.Fprintf(b, "\nPlan (remediable here: %v: %s)\n", p.RemediableHere, p.RemediableReason)
 	for _, c := range p.Changes {
-		if c.Action == schema.ActionAddACE {
+		switch c.Action {
+		case schema.ActionAddACE, schema.ActionAddOUACE:
 			fmt.Fprintf(b, "  %s add %s to %s on %s\n", c.ID, c.ACE, c.TargetDN, c.Server)
-		} else {
+		case schema.ActionRemoveACE:
+			fmt.Fprintf(b, "  %s remove %s from %s on %s\n", c.ID, c.ACE, c.TargetDN, c.Server)
+		default:
 			fmt.Fprintf(b, "  %s run the protection task on %s (%s)\n", c.ID, c.Server, c.Domain)
 		}
 	}

@@ -23,6 +23,9 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 		if c.Action == schema.ActionAddACE && !r.grant(ctx, v, c) {
 			return
 		}
+		if c.Action == schema.ActionAddOUACE && !r.ouGrant(ctx, v, c) {
+			return
+		}
 		if c.Action == schema.ActionRemoveACE && !r.removeStale(ctx, v, c) {
 			return
 		}
@@ -107,7 +110,7 @@ func aceOf(c schema.Change) (ntsd.ACE, ntsd.SID, ntsd.GUID, error) {
 	return ntsd.NewObjectAllow(ntsd.RightWriteProperty, g, sid), sid, g, nil
 }
 
-// daclEdit is one change to AdminSDHolder's DACL, carried out by edit: a
+// daclEdit is one change to a DACL (AdminSDHolder's or an OU's), carried out by edit: a
 // grant inserts its ACE, a cleanup removes one.
 type daclEdit struct {
 	name string // the result and journal step of the write: write or remove
@@ -154,6 +157,10 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 // reads it back; false stops the run.
 func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e daclEdit) bool {
 	base := schema.ResultStep{Change: c.ID, Server: c.Server, DN: c.TargetDN}
+	what := "AdminSDHolder"
+	if c.Action == schema.ActionAddOUACE {
+		what = c.TargetDN
+	}
 	fail := func(name, msg string, i int) bool {
 		s := base
 		s.Name, s.Status, s.Message = name, schema.StepFailed, msg
@@ -183,7 +190,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 	r.step(s)
 
 	if sd.DACL == nil {
-		return fail(e.name, "AdminSDHolder has no DACL: nothing written", -1)
+		return fail(e.name, what+" has no DACL: nothing written", -1)
 	}
 	ace, done, err := e.resolve(sd)
 	if err != nil {
@@ -206,7 +213,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 		return fail("compare", err.Error()+": nothing written", i)
 	}
 	if !bytes.Equal(raw, again) {
-		return fail("compare", "AdminSDHolder's DACL changed between the backup and the write (someone else is editing it): nothing written; run detect again", i)
+		return fail("compare", what+"'s DACL changed between the backup and the write (someone else is editing it): nothing written; run detect again", i)
 	}
 	r.journal.End(i, "done", "", nil)
 
@@ -228,7 +235,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})
 	if err != nil {
 		// A failed modify is atomic on the server: the DACL is as backed up.
-		return fail(e.name, fmt.Sprintf("%v: AdminSDHolder is unchanged (as in the journal's backup)", err), i)
+		return fail(e.name, fmt.Sprintf("%v: %s is unchanged (as in the journal's backup)", err, what), i)
 	}
 	r.journal.End(i, "done", "", nil)
 	s = base
@@ -241,7 +248,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 		return fail("verify", "the write was accepted but could not be read back: "+err.Error(), i)
 	}
 	if after.DACL == nil || !e.holds(after.DACL, ace) {
-		return fail("verify", "the write was accepted but AdminSDHolder's DACL as read back does not show it", i)
+		return fail("verify", "the write was accepted but "+what+"'s DACL as read back does not show it", i)
 	}
 	r.journal.End(i, "done", "", nil)
 	s = base

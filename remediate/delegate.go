@@ -146,7 +146,7 @@ func ParsePlanParams(s string) ([]detect.PlannedForest, error) {
 func checkTrustees(v *schema.Verdict) error {
 	granted := map[string]bool{}
 	for _, c := range v.Directory.Plan.Changes {
-		if c.Action == schema.ActionAddACE {
+		if c.Action == schema.ActionAddACE || c.Action == schema.ActionAddOUACE {
 			granted[strings.ToUpper(c.TrusteeSID)] = true
 		}
 	}

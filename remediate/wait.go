@@ -75,7 +75,7 @@ func (r *run) wait(ctx context.Context, v *schema.Verdict) {
 		s.Status, s.Message = schema.StepDone, fmt.Sprintf("detect diagnoses all %d objects checked as access-granted-now", total)
 	} else {
 		s.Status = schema.StepPending
-		s.Message = fmt.Sprintf("%d of %d objects are not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", n, total, r.env.Wait)
+		s.Message = fmt.Sprintf("%d of %d objects are not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes), an OU grant reaches them once AD has propagated it and it has replicated (wait %s)", n, total, r.env.Wait)
 		if len(last) > 0 {
 			s.Message += "; " + strings.Join(last, "; ")
 		}
@@ -140,7 +140,9 @@ func checksOf(v *schema.Verdict) []check {
 			out = append(out, check{server: server[last], change: last, connector: g.Connector, account: accounts[g.Connector]})
 		}
 		for _, o := range g.Objects {
-			out[k].objects = append(out[k].objects, detect.RecheckObject{DN: o.DN, Attribute: g.Attribute})
+			if reached(v.Directory.Plan, g, o.DN) {
+				out[k].objects = append(out[k].objects, detect.RecheckObject{DN: o.DN, Attribute: g.Attribute})
+			}
 		}
 	}
 	return out
@@ -153,10 +155,29 @@ func checksOf(v *schema.Verdict) []check {
 func fixedBy(p schema.Plan, g schema.Diagnosis) (string, bool) {
 	for _, id := range g.Changes {
 		for _, c := range p.Changes {
-			if c.ID == id && c.Action == schema.ActionRunProtectTask {
+			if c.ID == id && (c.Action == schema.ActionRunProtectTask || c.Action == schema.ActionAddOUACE) {
 				return id, true
 			}
 		}
 	}
 	return "", false
+}
+
+// reached: the plan's changes for g reach object dn. An OU grant reaches
+// only the objects below its target (the plan leaves the others manual);
+// the protection task every object of its diagnosis.
+func reached(p schema.Plan, g schema.Diagnosis, dn string) bool {
+	ou := false
+	for _, id := range g.Changes {
+		for _, c := range p.Changes {
+			if c.ID != id || c.Action != schema.ActionAddOUACE {
+				continue
+			}
+			ou = true
+			if under(dn, c.TargetDN) {
+				return true
+			}
+		}
+	}
+	return !ou
 }
