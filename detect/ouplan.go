@@ -26,6 +26,10 @@ var ouClasses = map[string]string{"user": "user", "inetorgperson": "inetOrgPerso
 // ouTargetClasses are the containers an OU grant may be written on.
 var ouTargetClasses = map[string]bool{"organizationalunit": true, "container": true, "domaindns": true}
 
+// OUTargetClass: an OU grant may be written on (and so reverted from) an
+// object of this structural class.
+func OUTargetClass(class string) bool { return ouTargetClasses[strings.ToLower(class)] }
+
 // ouRights is what the OU grant allows: Read and Write Property.
 const ouRights = ntsd.RightReadProperty | ntsd.RightWriteProperty
 

@@ -68,8 +68,8 @@ type Snapshot struct {
 	// Containers are the failing objects' ancestors up to their domain's
 	// head (DACL, class), for an OU grant's reach; key: normalized DN.
 	Containers map[string]*Object
-	Groups        map[string]*Group     // protected-group candidates, key: normalized DN
-	Warnings      []Warning
+	Groups     map[string]*Group // protected-group candidates, key: normalized DN
+	Warnings   []Warning
 }
 
 // Warning is something that could not be read; the diagnosis goes on without it.
