@@ -82,5 +82,3 @@ func diffACEs(a, b *ntsd.SecurityDescriptor) []ntsd.ACE {
 	}
 	return out
 }
-
-

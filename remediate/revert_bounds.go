@@ -127,7 +127,7 @@ func ourOUShape(ctx context.Context, conn ldap.Conn, h holder, raw []byte) error
 		return bad("not an attribute- and class-scoped inheritable Read/Write-Property object ACE")
 	}
 	es, err := conn.Search(ctx, &ldap.SearchRequest{BaseDN: h.schemaNC, Scope: ldap.ScopeOneLevel,
-		Filter: "(|(schemaIDGUID=" + escapeFilterBytes(raw[objectTypeAt:inheritedAt]) + ")(schemaIDGUID=" + escapeFilterBytes(raw[inheritedAt:sidAt]) + "))",
+		Filter:     "(|(schemaIDGUID=" + escapeFilterBytes(raw[objectTypeAt:inheritedAt]) + ")(schemaIDGUID=" + escapeFilterBytes(raw[inheritedAt:sidAt]) + "))",
 		Attributes: []string{"lDAPDisplayName", "objectClass", "schemaIDGUID"}})
 	if err != nil {
 		return fmt.Errorf("resolve the attribute %s and class %s of the journal's ACE in the schema: %w", attr, class, err)
