@@ -41,13 +41,13 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 		r.trigger(ctx, v, c)
 	}
 	if r.env.DryRun {
-		r.step(schema.ResultStep{Name: "sync", Status: schema.StepSkipped, Message: "dry run: a delta sync cycle would be started"})
+		r.step(schema.ResultStep{Name: "sync", Status: schema.StepSkipped, Message: "dry run: a sync cycle would be started (--sync " + map[bool]string{true: "delta", false: r.env.SyncPolicy}[r.env.SyncPolicy == ""] + ")"})
 		r.waitExport(ctx, v, time.Time{})
 		return
 	}
 	r.wait(ctx, v)
 	syncStarted := time.Now() // real time, like the engine's run history
-	r.sync(ctx)
+	r.sync(ctx, v)
 	r.waitExport(ctx, v, syncStarted)
 }
 
@@ -284,16 +284,35 @@ func (r *run) triggerOn(ctx context.Context, dial func(context.Context) (ldap.Co
 	r.step(s)
 }
 
-// sync starts a delta sync so the failing exports are retried now.
-func (r *run) sync(ctx context.Context) {
+// ouChanges: the plan carries OU grants.
+func (r *run) ouChanges(v *schema.Verdict) bool {
+	for _, c := range v.Directory.Plan.Changes {
+		if c.Action == schema.ActionAddOUACE {
+			return true
+		}
+	}
+	return false
+}
+
+// sync starts the sync cycle (--sync) so the failing exports are retried now.
+func (r *run) sync(ctx context.Context, v *schema.Verdict) {
 	s := schema.ResultStep{Name: "sync"}
 	if r.scope == ScopeDC {
 		s.Status, s.Message = schema.StepSkipped, "this run carries out a member server's plan (--plan), away from its Entra Connect server: the Connect server's next scheduled cycle (every 30 minutes) retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta there"
 		r.step(s)
 		return
 	}
-	if r.env.Sync == nil {
-		s.Status, s.Message = schema.StepSkipped, "no sync engine to ask (run Start-ADSyncSyncCycle -PolicyType Delta)"
+	policy := "Delta"
+	if r.env.SyncPolicy == "initial" {
+		policy = "Initial"
+	}
+	switch {
+	case r.env.SyncPolicy == "none":
+		s.Status, s.Message = schema.StepSkipped, "--sync none: no cycle started; the next scheduled cycle (every 30 minutes) retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta"
+		r.step(s)
+		return
+	case r.env.Sync == nil:
+		s.Status, s.Message = schema.StepSkipped, "no sync engine to ask (run Start-ADSyncSyncCycle -PolicyType "+policy+")"
 		r.step(s)
 		return
 	}
@@ -301,7 +320,10 @@ func (r *run) sync(ctx context.Context) {
 	if err := r.env.Sync(ctx); err != nil {
 		s.Status, s.Message = schema.StepPending, syncPendingMessage(err)
 	} else {
-		s.Status, s.Message = schema.StepDone, "Start-ADSyncSyncCycle -PolicyType Delta accepted"
+		s.Status, s.Message = schema.StepDone, "Start-ADSyncSyncCycle -PolicyType "+policy+" accepted"
+		if policy == "Delta" && r.ouChanges(v) {
+			s.Message += "; a delta retries the pending exports, which is enough for these export errors. Microsoft's guidance after permission changes is a full cycle: run remediate with --sync initial (or Start-ADSyncSyncCycle -PolicyType Initial) when the connector's scope changed too (OUs or filtering added)"
+		}
 	}
 	r.journal.End(i, string(s.Status), s.Message, nil)
 	r.step(s)

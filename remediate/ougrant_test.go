@@ -2,9 +2,12 @@ package remediate_test
 
 import (
 	"bytes"
+	"context"
+	"strings"
 	"testing"
 
 	"entra8344/internal/ntsd"
+	"entra8344/remediate"
 	"entra8344/schema"
 )
 
@@ -81,4 +84,44 @@ func diffACEs(a, b *ntsd.SecurityDescriptor) []ntsd.ACE {
 		out = append(out, x)
 	}
 	return out
+}
+
+// TestSyncPolicy (issue 16 §3): --sync initial starts the cycle it names
+// and says so, --sync none starts none and says what happens instead, and
+// a delta after an OU grant explains when initial is warranted.
+func TestSyncPolicy(t *testing.T) {
+	for _, tc := range []struct {
+		policy string
+		status schema.StepStatus
+		calls  int
+		says   string
+	}{
+		{"", schema.StepDone, 1, "--sync initial"},
+		{"delta", schema.StepDone, 1, "PolicyType Delta accepted"},
+		{"initial", schema.StepDone, 1, "PolicyType Initial accepted"},
+		{"none", schema.StepSkipped, 0, "--sync none"},
+	} {
+		t.Run(tc.policy, func(t *testing.T) {
+			w := newWorld(t, "ou-fresh", true)
+			_, tok := w.approve()
+			calls := 0
+			res := w.remediateWith(tok, func(e *remediate.Env) {
+				inner := e.Sync
+				e.SyncPolicy = tc.policy
+				e.Sync = func(ctx context.Context) error { calls++; return inner(ctx) }
+				if tc.policy == "none" {
+					e.Sync = nil
+				}
+			})
+			var step schema.ResultStep
+			for _, s := range res.Steps {
+				if s.Name == "sync" {
+					step = s
+				}
+			}
+			if step.Status != tc.status || calls != tc.calls || !strings.Contains(step.Message, tc.says) {
+				t.Errorf("sync step %s (%q) after %d calls; want %s, %d calls, saying %q", step.Status, step.Message, calls, tc.status, tc.calls, tc.says)
+			}
+		})
+	}
 }
