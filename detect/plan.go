@@ -74,6 +74,34 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 			}
 			g.d.NextStep = grantNextStep(g, p.Changes[changeIndex(p.Changes, id)].Server)
 			g.d.Changes = append(g.d.Changes, id, addTrigger(g.dom))
+		case schema.DiagOUPermissionMissing:
+			targets, left := planOU(g)
+			var planned []*ouTarget
+			for _, t := range targets {
+				if err := Grantable(ouSubject(g, t)); err != nil {
+					for _, dn := range t.objects {
+						left = append(left, dn+": "+err.Error())
+					}
+					continue
+				}
+				planned = append(planned, t)
+			}
+			for _, t := range planned {
+				key := "ou|" + normalKey(t.dn) + "|" + g.account.SID.String() + "|" + g.attr.SchemaIDGUID.String() + "|" + t.classGUID.String()
+				id, ok := adds[key]
+				if !ok {
+					id = fmt.Sprintf("C%d", len(p.Changes)+1)
+					p.Changes = append(p.Changes, ouChange(g, t, id, host))
+					adds[key] = id
+				}
+				g.d.Changes = append(g.d.Changes, id)
+			}
+			if len(planned) > 0 {
+				g.d.Remediation = schema.RemediationPlan
+				g.d.NextStep = ouNextStep(planned, left)
+			} else if len(left) > 0 {
+				g.d.NextStep += " " + ouNextStep(nil, left)
+			}
 		case schema.DiagProtectTaskPending:
 			if g.dom != nil && !g.dom.SID.IsZero() {
 				g.d.Changes = append(g.d.Changes, addTrigger(g.dom))
@@ -82,7 +110,7 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 	}
 	// Triggers run after every grant of their domain.
 	sort.SliceStable(p.Changes, func(i, j int) bool {
-		return p.Changes[i].Action == schema.ActionAddACE && p.Changes[j].Action != schema.ActionAddACE
+		return p.Changes[i].Action != schema.ActionRunProtectTask && p.Changes[j].Action == schema.ActionRunProtectTask
 	})
 	renumber(p.Changes, diags, "C")
 	p.Manual = manualPlan(p.Changes)
@@ -90,6 +118,7 @@ func BuildPlan(diags []*diagnosis, host HostRole) schema.Plan {
 	if len(grants) > 0 {
 		p.RiskNotes = riskNotes(grants)
 	}
+	p.RiskNotes = append(p.RiskNotes, ouRiskNotes(p.Changes)...)
 	return p
 }
 
@@ -146,13 +175,23 @@ type GrantSubject struct {
 	AttributeGUID ntsd.GUID
 	Account       ntsd.SID
 	AccountFound  bool
+	// Shape (b), the OU grant, when Class or ClassGUID is set: the one
+	// class it reaches (resolved from the schema), the container it is
+	// written on, that container's structural class, and its domain's head.
+	Class       string
+	ClassGUID   ntsd.GUID
+	Target      string
+	TargetClass string
+	DomainNC    string
 }
 
 // Grantable is the one decision on what entra8344 may grant (and so the
 // only ACEs revert may remove): an allow-listed attribute resolved from the
 // schema, and the SID of the account the sync engine is configured with,
 // which must be an ordinary domain account (never a well-known, built-in
-// or broad SID).
+// or broad SID). For shape (b) (the OU grant) also: one of the classes
+// Entra Connect writes back to, resolved from the schema, on an OU,
+// container or domain head of that domain, never AdminSDHolder.
 func Grantable(s GrantSubject) error {
 	switch {
 	case s.DomainSID.IsZero():
@@ -165,6 +204,8 @@ func Grantable(s GrantSubject) error {
 		return fmt.Errorf("the connector account was not resolved in the directory")
 	case !ad.IsOrdinaryAccountSID(s.Account):
 		return fmt.Errorf("the connector account's SID %s is not an ordinary domain account SID", s.Account)
+	case s.Class != "" || !s.ClassGUID.IsZero():
+		return grantableOU(s)
 	}
 	return nil
 }
@@ -206,6 +247,8 @@ func manualPlan(changes []schema.Change) []string {
 		switch c.Action {
 		case schema.ActionAddACE:
 			out = append(out, dsaclsOnHolder("approve the plan instead: entra8344 writes exactly this ACE", c.Server, c.TargetDN, "/G", permArg(c.TrusteeName, "WP", c.Attribute, "")))
+		case schema.ActionAddOUACE:
+			out = append(out, ouManual(c))
 		case schema.ActionRunProtectTask:
 			out = append(out, triggerLine(c.Server))
 		}
@@ -219,6 +262,21 @@ func manualPlan(changes []schema.Change) []string {
 func remediableHere(changes []schema.Change, domains []*ad.Domain, host HostRole) (bool, string) {
 	if len(changes) == 0 {
 		return false, "nothing to change"
+	}
+	var ou []string
+	for _, c := range changes {
+		if c.Action == schema.ActionAddOUACE && !c.WritableHere {
+			ou = append(ou, c.TargetDN)
+		}
+	}
+	if len(ou) > 0 {
+		return false, fmt.Sprintf("this host's identity may not write the DACL of %s (sDRightsEffective): carry the plan out on a domain controller of that domain (approval.run_on)", strings.Join(ou, "; "))
+	}
+	if len(domains) == 0 {
+		if host.IsDC != nil && *host.IsDC {
+			return true, "this host is a domain controller of the OUs' domain: SYSTEM may write their DACLs, and AD propagates the inheritable grant to the objects below"
+		}
+		return true, "this host's identity may write the DACL of every target container (sDRightsEffective)"
 	}
 	var blocked []string
 	for _, d := range domains {

@@ -214,6 +214,8 @@ func writePlanText(b *strings.Builder, title string, p schema.Plan) {
 		switch c.Action {
 		case schema.ActionAddACE:
 			fmt.Fprintf(b, "  %s add %s to %s on %s: %s may then write %s\n", e(c.ID), e(c.ACE), e(c.TargetDN), e(c.Server), e(orDash(c.TrusteeName)), e(orDash(c.Attribute)))
+		case schema.ActionAddOUACE:
+			fmt.Fprintf(b, "  %s add %s to %s on %s: %s may then write %s on the objects below it of the ACE's class\n", e(c.ID), e(c.ACE), e(c.TargetDN), e(c.Server), e(orDash(c.TrusteeName)), e(orDash(c.Attribute)))
 		case schema.ActionRemoveACE:
 			fmt.Fprintf(b, "  %s remove %s (%s) from %s on %s\n", e(c.ID), e(c.ACE), e(orDash(c.TrusteeName)), e(c.TargetDN), e(c.Server))
 		case schema.ActionRunProtectTask:

@@ -23,6 +23,9 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 		if c.Action == schema.ActionAddACE && !r.grant(ctx, v, c) {
 			return
 		}
+		if c.Action == schema.ActionAddOUACE && !r.ouGrant(ctx, v, c) {
+			return
+		}
 		if c.Action == schema.ActionRemoveACE && !r.removeStale(ctx, v, c) {
 			return
 		}
@@ -38,13 +41,13 @@ func (r *run) apply(ctx context.Context, v *schema.Verdict) {
 		r.trigger(ctx, v, c)
 	}
 	if r.env.DryRun {
-		r.step(schema.ResultStep{Name: "sync", Status: schema.StepSkipped, Message: "dry run: a delta sync cycle would be started"})
+		r.step(schema.ResultStep{Name: "sync", Status: schema.StepSkipped, Message: "dry run: a sync cycle would be started (--sync " + map[bool]string{true: "delta", false: r.env.SyncPolicy}[r.env.SyncPolicy == ""] + ")"})
 		r.waitExport(ctx, v, time.Time{})
 		return
 	}
 	r.wait(ctx, v)
 	syncStarted := time.Now() // real time, like the engine's run history
-	r.sync(ctx)
+	r.sync(ctx, v)
 	r.waitExport(ctx, v, syncStarted)
 }
 
@@ -107,7 +110,7 @@ func aceOf(c schema.Change) (ntsd.ACE, ntsd.SID, ntsd.GUID, error) {
 	return ntsd.NewObjectAllow(ntsd.RightWriteProperty, g, sid), sid, g, nil
 }
 
-// daclEdit is one change to AdminSDHolder's DACL, carried out by edit: a
+// daclEdit is one change to a DACL (AdminSDHolder's or an OU's), carried out by edit: a
 // grant inserts its ACE, a cleanup removes one.
 type daclEdit struct {
 	name string // the result and journal step of the write: write or remove
@@ -154,6 +157,10 @@ func (r *run) grant(ctx context.Context, v *schema.Verdict, c schema.Change) boo
 // reads it back; false stops the run.
 func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e daclEdit) bool {
 	base := schema.ResultStep{Change: c.ID, Server: c.Server, DN: c.TargetDN}
+	what := "AdminSDHolder"
+	if c.Action == schema.ActionAddOUACE {
+		what = c.TargetDN
+	}
 	fail := func(name, msg string, i int) bool {
 		s := base
 		s.Name, s.Status, s.Message = name, schema.StepFailed, msg
@@ -183,7 +190,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 	r.step(s)
 
 	if sd.DACL == nil {
-		return fail(e.name, "AdminSDHolder has no DACL: nothing written", -1)
+		return fail(e.name, what+" has no DACL: nothing written", -1)
 	}
 	ace, done, err := e.resolve(sd)
 	if err != nil {
@@ -206,7 +213,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 		return fail("compare", err.Error()+": nothing written", i)
 	}
 	if !bytes.Equal(raw, again) {
-		return fail("compare", "AdminSDHolder's DACL changed between the backup and the write (someone else is editing it): nothing written; run detect again", i)
+		return fail("compare", what+"'s DACL changed between the backup and the write (someone else is editing it): nothing written; run detect again", i)
 	}
 	r.journal.End(i, "done", "", nil)
 
@@ -228,7 +235,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 		[]ldap.Control{ldap.SDFlagsControl(ldap.SDDACL)})
 	if err != nil {
 		// A failed modify is atomic on the server: the DACL is as backed up.
-		return fail(e.name, fmt.Sprintf("%v: AdminSDHolder is unchanged (as in the journal's backup)", err), i)
+		return fail(e.name, fmt.Sprintf("%v: %s is unchanged (as in the journal's backup)", err, what), i)
 	}
 	r.journal.End(i, "done", "", nil)
 	s = base
@@ -241,7 +248,7 @@ func (r *run) edit(ctx context.Context, v *schema.Verdict, c schema.Change, e da
 		return fail("verify", "the write was accepted but could not be read back: "+err.Error(), i)
 	}
 	if after.DACL == nil || !e.holds(after.DACL, ace) {
-		return fail("verify", "the write was accepted but AdminSDHolder's DACL as read back does not show it", i)
+		return fail("verify", "the write was accepted but "+what+"'s DACL as read back does not show it", i)
 	}
 	r.journal.End(i, "done", "", nil)
 	s = base
@@ -277,16 +284,35 @@ func (r *run) triggerOn(ctx context.Context, dial func(context.Context) (ldap.Co
 	r.step(s)
 }
 
-// sync starts a delta sync so the failing exports are retried now.
-func (r *run) sync(ctx context.Context) {
+// ouChanges: the plan carries OU grants.
+func (r *run) ouChanges(v *schema.Verdict) bool {
+	for _, c := range v.Directory.Plan.Changes {
+		if c.Action == schema.ActionAddOUACE {
+			return true
+		}
+	}
+	return false
+}
+
+// sync starts the sync cycle (--sync) so the failing exports are retried now.
+func (r *run) sync(ctx context.Context, v *schema.Verdict) {
 	s := schema.ResultStep{Name: "sync"}
 	if r.scope == ScopeDC {
 		s.Status, s.Message = schema.StepSkipped, "this run carries out a member server's plan (--plan), away from its Entra Connect server: the Connect server's next scheduled cycle (every 30 minutes) retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta there"
 		r.step(s)
 		return
 	}
-	if r.env.Sync == nil {
-		s.Status, s.Message = schema.StepSkipped, "no sync engine to ask (run Start-ADSyncSyncCycle -PolicyType Delta)"
+	policy := "Delta"
+	if r.env.SyncPolicy == "initial" {
+		policy = "Initial"
+	}
+	switch {
+	case r.env.SyncPolicy == "none":
+		s.Status, s.Message = schema.StepSkipped, "--sync none: no cycle started; the next scheduled cycle (every 30 minutes) retries the exports, or run Start-ADSyncSyncCycle -PolicyType Delta"
+		r.step(s)
+		return
+	case r.env.Sync == nil:
+		s.Status, s.Message = schema.StepSkipped, "no sync engine to ask (run Start-ADSyncSyncCycle -PolicyType "+policy+")"
 		r.step(s)
 		return
 	}
@@ -294,7 +320,10 @@ func (r *run) sync(ctx context.Context) {
 	if err := r.env.Sync(ctx); err != nil {
 		s.Status, s.Message = schema.StepPending, syncPendingMessage(err)
 	} else {
-		s.Status, s.Message = schema.StepDone, "Start-ADSyncSyncCycle -PolicyType Delta accepted"
+		s.Status, s.Message = schema.StepDone, "Start-ADSyncSyncCycle -PolicyType "+policy+" accepted"
+		if policy == "Delta" && r.ouChanges(v) {
+			s.Message += "; a delta retries the pending exports, which is enough for these export errors. Microsoft's guidance after permission changes is a full cycle: run remediate with --sync initial (or Start-ADSyncSyncCycle -PolicyType Initial) when the connector's scope changed too (OUs or filtering added)"
+		}
 	}
 	r.journal.End(i, string(s.Status), s.Message, nil)
 	r.step(s)

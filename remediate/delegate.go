@@ -60,11 +60,8 @@ func PlanParams(v *schema.Verdict) (string, error) {
 			byConnector[g.Connector] = i
 			p.Forests = append(p.Forests, detect.PlannedForest{Connector: g.Connector, Account: accounts[g.Connector], Objects: []detect.PlannedObject{}})
 		}
-		for j, o := range g.Objects {
-			if j == objectsPerDiagnosis {
-				break
-			}
-			p.Forests[i].Objects = append(p.Forests[i].Objects, detect.PlannedObject{DN: o.DN, Attributes: []string{g.Attribute}})
+		for _, dn := range paramObjects(v.Directory.Plan, g) {
+			p.Forests[i].Objects = append(p.Forests[i].Objects, detect.PlannedObject{DN: dn, Attributes: []string{g.Attribute}})
 		}
 	}
 	if len(p.Forests) == 0 {
@@ -79,6 +76,49 @@ func PlanParams(v *schema.Verdict) (string, error) {
 		return "", fmt.Errorf("the plan's parameters are %d characters, more than %d", len(s), maxPlanParams)
 	}
 	return s, nil
+}
+
+// paramObjects are the objects of g passed to the DC: the first few;
+// for OU grants, one per target, so the DC derives the same targets (a
+// target is an object's parent or the container blocking its inheritance;
+// an object directly below is preferred, else any below it).
+func paramObjects(p schema.Plan, g schema.Diagnosis) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, id := range g.Changes {
+		for _, c := range p.Changes {
+			if c.ID != id || c.Action != schema.ActionAddOUACE {
+				continue
+			}
+			pick := ""
+			for _, o := range g.Objects {
+				if !under(o.DN, c.TargetDN) || seen[o.DN] {
+					continue
+				}
+				if d, err := ldap.ParseDN(o.DN); err == nil && normalDN(d.Parent().String()) == normalDN(c.TargetDN) {
+					pick = o.DN
+					break
+				}
+				if pick == "" {
+					pick = o.DN
+				}
+			}
+			if pick != "" {
+				seen[pick] = true
+				out = append(out, pick)
+			}
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	for j, o := range g.Objects {
+		if j == objectsPerDiagnosis {
+			break
+		}
+		out = append(out, o.DN)
+	}
+	return out
 }
 
 var (
@@ -146,7 +186,7 @@ func ParsePlanParams(s string) ([]detect.PlannedForest, error) {
 func checkTrustees(v *schema.Verdict) error {
 	granted := map[string]bool{}
 	for _, c := range v.Directory.Plan.Changes {
-		if c.Action == schema.ActionAddACE {
+		if c.Action == schema.ActionAddACE || c.Action == schema.ActionAddOUACE {
 			granted[strings.ToUpper(c.TrusteeSID)] = true
 		}
 	}

@@ -57,3 +57,23 @@ func TestACEShapeSecondDefence(t *testing.T) {
 		}
 	}
 }
+
+// TestParamObjectsOnePerOUTarget (issue 16): the DC re-derives OU targets
+// from the objects passed, so each target gets one object (directly below
+// it when there is one), beyond the three passed per other diagnosis.
+func TestParamObjectsOnePerOUTarget(t *testing.T) {
+	p := schema.Plan{Changes: []schema.Change{
+		{ID: "C1", Action: schema.ActionAddOUACE, TargetDN: "OU=A,DC=x"},
+		{ID: "C2", Action: schema.ActionAddOUACE, TargetDN: "OU=B,DC=x"},
+		{ID: "C3", Action: schema.ActionAddOUACE, TargetDN: "OU=C,DC=x"},
+		{ID: "C4", Action: schema.ActionAddOUACE, TargetDN: "OU=Blocked,DC=x"},
+	}}
+	g := schema.Diagnosis{Kind: schema.DiagOUPermissionMissing, Changes: []string{"C1", "C2", "C3", "C4"}}
+	for _, dn := range []string{"CN=a1,OU=A,DC=x", "CN=a2,OU=A,DC=x", "CN=b1,OU=Sub,OU=B,DC=x", "CN=b2,OU=B,DC=x", "CN=c1,OU=C,DC=x", "CN=z,OU=Team,OU=Blocked,DC=x"} {
+		g.Objects = append(g.Objects, schema.ObjectEvidence{DN: dn})
+	}
+	got := strings.Join(paramObjects(p, g), ";")
+	if want := "CN=a1,OU=A,DC=x;CN=b2,OU=B,DC=x;CN=c1,OU=C,DC=x;CN=z,OU=Team,OU=Blocked,DC=x"; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}

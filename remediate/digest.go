@@ -32,10 +32,11 @@ func Canonical(p schema.Plan) string {
 	lines := make([]string, 0, len(p.Changes))
 	for _, c := range p.Changes {
 		f := []string{c.Action, strings.ToUpper(c.DomainSID), normalDN(c.TargetDN), strings.ToUpper(c.TrusteeSID), c.Right, strings.ToLower(c.AttributeGUID)}
-		if c.Action == schema.ActionRemoveACE {
-			// A removal is bound to the exact ACE (its SDDL renders every byte
+		if c.Action == schema.ActionRemoveACE || c.Action == schema.ActionAddOUACE {
+			// A removal, and an OU grant (its flags and inherited object
+			// type), are bound to the exact ACE (its SDDL renders every byte
 			// that matters: type, flags, mask, object types, trustee).
-			f = append(f, c.ACE)
+			f = append(f, c.ACE, strings.ToLower(c.ClassGUID))
 		}
 		lines = append(lines, strings.Join(f, "|"))
 	}

@@ -147,6 +147,11 @@ func TestRevertBounded(t *testing.T) {
 	keyCred, _ := ntsd.ParseGUID("5b47d60f-6090-40b2-9f37-2a4de88f3063")
 	member, _ := ntsd.ParseGUID("bf9679c0-0de6-11d0-a285-00aa003049e2")
 	ours := ntsd.NewObjectAllow(ntsd.RightWriteProperty, keyCred, connector)
+	user := ntsd.MustGUID("bf967aba-0de6-11d0-a285-00aa003049e2")
+	group := ntsd.MustGUID("bf967a9c-0de6-11d0-a285-00aa003049e2")
+	computer := ntsd.MustGUID("bf967a86-0de6-11d0-a285-00aa003049e2")
+	pwdLastSet := ntsd.MustGUID("bf967a0a-0de6-11d0-a285-00aa003049e2")
+	const ouDN = "OU=Admins,DC=contoso,DC=com"
 	write := func(dn string, a ntsd.ACE) remediate.JournalEntry {
 		return remediate.JournalEntry{Name: "write", Server: "dc01.contoso.com", DN: dn, ACE: a.SDDL(nil), ACEHex: hex.EncodeToString(a.Bytes())}
 	}
@@ -181,6 +186,32 @@ func TestRevertBounded(t *testing.T) {
 		}},
 		{"another domain's AdminSDHolder", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
 			return []remediate.JournalEntry{write("CN=AdminSDHolder,CN=System,DC=fabrikam,DC=com", ours)}
+		}},
+		// Issue 16: an OU target is accepted only for exactly shape (b).
+		{"OU: all properties", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
+			a := ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, ntsd.GUID{}, user, connector)
+			a.ObjectFlags = ntsd.InheritedObjectTypePresent
+			return []remediate.JournalEntry{write(ouDN, a)}
+		}},
+		{"OU: not inherit-only", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
+			a := ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, keyCred, user, connector)
+			a.Flags = ntsd.ContainerInherit
+			return []remediate.JournalEntry{write(ouDN, a)}
+		}},
+		{"OU: password attribute", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
+			return []remediate.JournalEntry{write(ouDN, ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, pwdLastSet, user, connector))}
+		}},
+		{"OU: group writeback attribute", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
+			return []remediate.JournalEntry{write(ouDN, ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, member, group, connector))}
+		}},
+		{"OU: a class outside the four", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
+			return []remediate.JournalEntry{write(ouDN, ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, keyCred, computer, connector))}
+		}},
+		{"OU: well-known trustee", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
+			return []remediate.JournalEntry{write(ouDN, ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, keyCred, user, ntsd.AuthenticatedUsers))}
+		}},
+		{"OU shape on an admin account", "revert-out-of-bounds", false, func(w *world) []remediate.JournalEntry {
+			return []remediate.JournalEntry{write(adminDN, ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, keyCred, user, connector))}
 		}},
 		{"restore onto an admin account", "revert-out-of-bounds", true, func(w *world) []remediate.JournalEntry {
 			return []remediate.JournalEntry{backup(adminDN, everyoneAll(w.t, w.readSD(adminDN)))}

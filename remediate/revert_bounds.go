@@ -23,15 +23,19 @@ import (
 // and --restore-exact changes nothing beyond the journal's own ACEs unless
 // a token approves exactly the extra difference.
 
-// holder is an AdminSDHolder the directory confirmed.
+// holder is a revert target the directory confirmed: AdminSDHolder of
+// the DC's domain, or (ou set) an OU, container or domain head of it.
 type holder struct {
 	domain   ntsd.SID
 	schemaNC string
+	ou       bool
+	dn, nc   string
+	class    string // the target's structural class (ou only)
 }
 
 // confirmHolder checks, on conn, that dn is AdminSDHolder of the domain
 // the DC holds (its rootDSE's default naming context, whose head has a
-// domain SID).
+// domain SID), or an OU, container or domain head in that domain.
 func confirmHolder(ctx context.Context, conn ldap.Conn, dn string) (holder, error) {
 	root, err := conn.Search(ctx, &ldap.SearchRequest{Scope: ldap.ScopeBase, Filter: "(objectClass=*)",
 		Attributes: []string{"defaultNamingContext", "schemaNamingContext"}})
@@ -39,8 +43,9 @@ func confirmHolder(ctx context.Context, conn ldap.Conn, dn string) (holder, erro
 		return holder{}, fmt.Errorf("read the rootDSE of %s to confirm %s: %v", conn.Server(), dn, err)
 	}
 	nc, schemaNC := root[0].String("defaultNamingContext"), root[0].String("schemaNamingContext")
-	if nc == "" || normalDN(dn) != normalDN(ad.AdminSDHolderDN(nc)) {
-		return holder{}, fmt.Errorf("%s is not AdminSDHolder of %s's domain (%s): revert acts on nothing else", dn, conn.Server(), nc)
+	ou := nc != "" && normalDN(dn) != normalDN(ad.AdminSDHolderDN(nc)) && under(dn, nc)
+	if nc == "" || (!ou && normalDN(dn) != normalDN(ad.AdminSDHolderDN(nc))) {
+		return holder{}, fmt.Errorf("%s is neither AdminSDHolder nor a container of %s's domain (%s): revert acts on nothing else", dn, conn.Server(), nc)
 	}
 	head, err := conn.Search(ctx, &ldap.SearchRequest{BaseDN: nc, Scope: ldap.ScopeBase, Filter: "(objectClass=domainDNS)", Attributes: []string{"objectSid"}})
 	if err != nil || len(head) != 1 {
@@ -50,7 +55,21 @@ func confirmHolder(ctx context.Context, conn ldap.Conn, dn string) (holder, erro
 	if err != nil || len(sid.Sub) != 4 || sid.Sub[0] != 21 {
 		return holder{}, fmt.Errorf("%s names no domain SID for %s: nothing written", conn.Server(), nc)
 	}
-	return holder{domain: sid, schemaNC: schemaNC}, nil
+	h := holder{domain: sid, schemaNC: schemaNC, ou: ou, dn: dn, nc: nc}
+	if ou {
+		es, err := conn.Search(ctx, &ldap.SearchRequest{BaseDN: dn, Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"objectClass"}})
+		if err != nil || len(es) != 1 {
+			return holder{}, fmt.Errorf("%s does not confirm %s (%v): nothing written", conn.Server(), dn, err)
+		}
+		oc := es[0].Values("objectClass")
+		if len(oc) > 0 {
+			h.class = string(oc[len(oc)-1])
+		}
+		if !detect.OUTargetClass(h.class) {
+			return holder{}, fmt.Errorf("%s is a %q, neither AdminSDHolder nor an OU, container or domain head: revert acts on nothing else", dn, h.class)
+		}
+	}
+	return h, nil
 }
 
 // ourShape checks that raw is exactly an ACE a grant adds: the
@@ -58,6 +77,9 @@ func confirmHolder(ctx context.Context, conn ldap.Conn, dn string) (holder, erro
 // trustee detect.Grantable accepts (the attribute resolved from the schema
 // by its GUID).
 func ourShape(ctx context.Context, conn ldap.Conn, h holder, raw []byte) error {
+	if h.ou {
+		return ourOUShape(ctx, conn, h, raw)
+	}
 	const objectTypeAt, sidAt = 12, 28
 	bad := func(why string) error {
 		return fmt.Errorf("the journal's ACE %x is not one entra8344 adds (%s): revert removes nothing else", raw, why)
@@ -83,6 +105,58 @@ func ourShape(ctx context.Context, conn ldap.Conn, h holder, raw []byte) error {
 		return bad(err.Error())
 	}
 	return nil
+}
+
+// ourOUShape checks that raw is exactly an OU grant (shape (b)): the
+// ACE of NewInheritableObjectAllow with Read+Write Property, for an
+// attribute and class resolved from the schema by their GUIDs, and a
+// target, trustee and class detect.Grantable accepts.
+func ourOUShape(ctx context.Context, conn ldap.Conn, h holder, raw []byte) error {
+	const objectTypeAt, inheritedAt, sidAt = 12, 28, 44
+	bad := func(why string) error {
+		return fmt.Errorf("the journal's ACE %x on %s is not one entra8344 adds (%s): revert removes nothing else", raw, h.dn, why)
+	}
+	if len(raw) < sidAt+8 {
+		return bad("too short")
+	}
+	attr, err1 := ntsd.GUIDFromBytes(raw[objectTypeAt:inheritedAt])
+	class, err2 := ntsd.GUIDFromBytes(raw[inheritedAt:sidAt])
+	sid, _, err3 := ntsd.ParseSID(raw[sidAt:])
+	if err1 != nil || err2 != nil || err3 != nil ||
+		!bytes.Equal(raw, ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, attr, class, sid).Bytes()) {
+		return bad("not an attribute- and class-scoped inheritable Read/Write-Property object ACE")
+	}
+	es, err := conn.Search(ctx, &ldap.SearchRequest{BaseDN: h.schemaNC, Scope: ldap.ScopeOneLevel,
+		Filter:     "(|(schemaIDGUID=" + escapeFilterBytes(raw[objectTypeAt:inheritedAt]) + ")(schemaIDGUID=" + escapeFilterBytes(raw[inheritedAt:sidAt]) + "))",
+		Attributes: []string{"lDAPDisplayName", "objectClass", "schemaIDGUID"}})
+	if err != nil {
+		return fmt.Errorf("resolve the attribute %s and class %s of the journal's ACE in the schema: %w", attr, class, err)
+	}
+	s := detect.GrantSubject{DomainSID: h.domain, Named: attr.String(), Account: sid, AccountFound: true,
+		ClassGUID: class, Target: h.dn, TargetClass: h.class, DomainNC: h.nc}
+	for _, e := range es {
+		g, err := ntsd.GUIDFromBytes(e.Value("schemaIDGUID"))
+		switch {
+		case err != nil:
+		case g == attr && hasClass(e.Values("objectClass"), "attributeSchema"):
+			s.Attribute, s.AttributeGUID = e.String("lDAPDisplayName"), attr
+		case g == class && hasClass(e.Values("objectClass"), "classSchema"):
+			s.Class = e.String("lDAPDisplayName")
+		}
+	}
+	if err := detect.Grantable(s); err != nil {
+		return bad(err.Error())
+	}
+	return nil
+}
+
+func hasClass(vs [][]byte, want string) bool {
+	for _, v := range vs {
+		if strings.EqualFold(string(v), want) {
+			return true
+		}
+	}
+	return false
 }
 
 func escapeFilterBytes(v []byte) string {

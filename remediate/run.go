@@ -27,9 +27,12 @@ type Env struct {
 	// for each AD connector's next export run, then confirm with csexport;
 	// PollExport is the interval.
 	WaitExport, PollExport time.Duration
-	// Sync starts a delta sync cycle; nil skips it (reported).
-	Sync  func(ctx context.Context) error
-	Sleep func(ctx context.Context, d time.Duration) error
+	// Sync starts a sync cycle; nil skips it (reported).
+	Sync func(ctx context.Context) error
+	// SyncPolicy is what Sync starts: "delta" ("" too), "initial", or
+	// "none" (Sync is nil on purpose: --sync none).
+	SyncPolicy string
+	Sleep      func(ctx context.Context, d time.Duration) error
 	// DryRun shows each DACL before and after and the steps, and changes
 	// nothing (no write, no trigger, no sync, no journal).
 	DryRun bool

@@ -76,7 +76,7 @@ func (r *run) wait(ctx context.Context, v *schema.Verdict) {
 		s.Status, s.Message = schema.StepDone, "a fresh detect diagnoses "+allChecked(total)+" as access-granted-now"
 	} else {
 		s.Status = schema.StepPending
-		s.Message = fmt.Sprintf("%d of %s not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes; wait %s)", n, textout.Count(total, "object")+map[bool]string{true: " is", false: " are"}[n == 1], r.env.Wait)
+		s.Message = fmt.Sprintf("%d of %s not writable yet: the protection task copies AdminSDHolder onto them when it runs (up to 60 minutes), an OU grant reaches them once AD has propagated it and it has replicated (wait %s)", n, textout.Count(total, "object")+map[bool]string{true: " is", false: " are"}[n == 1], r.env.Wait)
 		if len(last) > 0 {
 			s.Message += "; " + strings.Join(last, "; ")
 		}
@@ -141,7 +141,9 @@ func checksOf(v *schema.Verdict) []check {
 			out = append(out, check{server: server[last], change: last, connector: g.Connector, account: accounts[g.Connector]})
 		}
 		for _, o := range g.Objects {
-			out[k].objects = append(out[k].objects, detect.RecheckObject{DN: o.DN, Attribute: g.Attribute})
+			if reached(v.Directory.Plan, g, o.DN) {
+				out[k].objects = append(out[k].objects, detect.RecheckObject{DN: o.DN, Attribute: g.Attribute})
+			}
 		}
 	}
 	return out
@@ -154,7 +156,7 @@ func checksOf(v *schema.Verdict) []check {
 func fixedBy(p schema.Plan, g schema.Diagnosis) (string, bool) {
 	for _, id := range g.Changes {
 		for _, c := range p.Changes {
-			if c.ID == id && c.Action == schema.ActionRunProtectTask {
+			if c.ID == id && (c.Action == schema.ActionRunProtectTask || c.Action == schema.ActionAddOUACE) {
 				return id, true
 			}
 		}
@@ -168,4 +170,23 @@ func allChecked(n int) string {
 		return "the 1 object checked"
 	}
 	return fmt.Sprintf("all %d objects checked", n)
+}
+
+// reached: the plan's changes for g reach object dn. An OU grant reaches
+// only the objects below its target (the plan leaves the others manual);
+// the protection task every object of its diagnosis.
+func reached(p schema.Plan, g schema.Diagnosis, dn string) bool {
+	ou := false
+	for _, id := range g.Changes {
+		for _, c := range p.Changes {
+			if c.ID != id || c.Action != schema.ActionAddOUACE {
+				continue
+			}
+			ou = true
+			if under(dn, c.TargetDN) {
+				return true
+			}
+		}
+	}
+	return !ou
 }

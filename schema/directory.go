@@ -37,7 +37,7 @@ var DiagnosisKinds = []DiagnosisKind{DiagAdminSDHolderWritebackDenied, DiagProte
 type Remediation string
 
 const (
-	RemediationPlan        Remediation = "plan"         // the plan's AdminSDHolder grant (approval token)
+	RemediationPlan        Remediation = "plan"         // the plan's grant, AdminSDHolder or OU (approval token)
 	RemediationProtectTask Remediation = "protect-task" // the plan's protection-task trigger only
 	RemediationManual      Remediation = "manual"       // a person, with the lines given
 	RemediationRefused     Remediation = "refused"      // never automated, by design
@@ -159,6 +159,9 @@ const (
 	// ActionRemoveACE removes one ACE of a connector account no longer
 	// configured (directory.cleanup only).
 	ActionRemoveACE = "remove-ace"
+	// ActionAddOUACE adds one inheritable, attribute- and class-scoped ACE
+	// on an OU, container or domain head (the OU grant).
+	ActionAddOUACE = "add-ou-ace"
 )
 
 // Change is one directory change.
@@ -176,6 +179,9 @@ type Change struct {
 	AttributeGUID string `json:"attribute_guid"`
 	ACE           string `json:"ace"`
 	WritableHere  bool   `json:"writable_here"`
+	// Class and ClassGUID: the one object class an add-ou-ace reaches.
+	Class     string `json:"class,omitempty"`
+	ClassGUID string `json:"class_guid,omitempty"`
 }
 
 // RiskNote is one thing an approver must know before approving.

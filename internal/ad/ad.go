@@ -65,8 +65,11 @@ type Snapshot struct {
 	Attributes    map[string]*Attribute // key: lower-case lDAPDisplayName
 	Classes       map[string]ntsd.GUID  // schemaIDGUID of object classes, key: lower-case name
 	Objects       map[string]*Object    // key: normalized DN
-	Groups        map[string]*Group     // protected-group candidates, key: normalized DN
-	Warnings      []Warning
+	// Containers are the failing objects' ancestors up to their domain's
+	// head (DACL, class), for an OU grant's reach; key: normalized DN.
+	Containers map[string]*Object
+	Groups     map[string]*Group // protected-group candidates, key: normalized DN
+	Warnings   []Warning
 }
 
 // Warning is something that could not be read; the diagnosis goes on without it.
@@ -138,7 +141,10 @@ type Object struct {
 	PrimaryGroupID *int64
 	Raw            []byte
 	SD             *ntsd.SecurityDescriptor
-	Err            string
+	// SDRightsEffective is read for containers only (may this identity
+	// write their DACL).
+	SDRightsEffective *int64
+	Err               string
 }
 
 // StructuralClass is the most specific objectClass value (AD lists the

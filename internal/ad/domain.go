@@ -42,6 +42,7 @@ func (r *reader) readDomain(d *Domain) {
 	r.adminSDHolder(c, d)
 	r.principals(c, d)
 	r.objects(c, d)
+	r.containers(c, d)
 	r.groups(c, d, false)
 }
 

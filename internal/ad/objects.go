@@ -17,7 +17,7 @@ func (r *reader) objects(c ldap.Conn, d *Domain) {
 		if len(batch) == 0 {
 			return
 		}
-		r.objectBatch(c, d, batch)
+		r.objectBatch(c, d, batch, r.s.Objects, false)
 		batch = batch[:0]
 	}
 	seen := map[string]bool{}
@@ -48,22 +48,27 @@ func (r *reader) objects(c ldap.Conn, d *Domain) {
 	}
 }
 
-func (r *reader) objectBatch(c ldap.Conn, d *Domain, dns []string) {
+// objectBatch reads dns into into; containers also asks sDRightsEffective.
+func (r *reader) objectBatch(c ldap.Conn, d *Domain, dns []string, into map[string]*Object, containers bool) {
 	vals := make([]string, len(dns))
 	for i, dn := range dns {
 		vals[i] = escapeValue(dn)
 	}
-	es, err := r.search(c, d.NC, ldap.ScopeSubtree, anyOf("distinguishedName", vals), objectAttrs, ldap.SDFlagsControl(ldap.SDDACL))
+	attrs := objectAttrs
+	if containers {
+		attrs = append(append([]string{}, objectAttrs...), "sDRightsEffective")
+	}
+	es, err := r.search(c, d.NC, ldap.ScopeSubtree, anyOf("distinguishedName", vals), attrs, ldap.SDFlagsControl(ldap.SDDACL))
 	if err != nil {
 		msg := fmt.Sprintf("could not be read on %s: %v", c.Server(), err)
 		r.warn("directory-objects-unreadable", d.NC, "%d objects in %s %s", len(dns), d.DNSName, msg)
 		for _, dn := range dns {
-			r.s.Objects[normalDN(dn)].Err = msg
+			into[normalDN(dn)].Err = msg
 		}
 		return
 	}
 	for _, e := range es {
-		o := r.s.Objects[normalDN(e.DN)]
+		o := into[normalDN(e.DN)]
 		if o == nil {
 			continue // the server answered with something we did not ask for
 		}
@@ -71,6 +76,9 @@ func (r *reader) objectBatch(c ldap.Conn, d *Domain, dns []string) {
 		o.ObjectClass = strs(e.Values("objectClass"))
 		o.AdminCount = intAttr(e, "adminCount")
 		o.PrimaryGroupID = intAttr(e, "primaryGroupID")
+		if containers {
+			o.SDRightsEffective = intAttr(e, "sDRightsEffective")
+		}
 		if sid, _, err := ntsd.ParseSID(e.Value("objectSid")); err == nil {
 			o.SID = sid
 		}
@@ -81,6 +89,46 @@ func (r *reader) objectBatch(c ldap.Conn, d *Domain, dns []string) {
 			o.Err = fmt.Sprintf("its security descriptor does not parse: %v", err)
 		} else {
 			o.SD = sd
+		}
+	}
+}
+
+// containers reads the ancestors of domain d's failing objects, up to and
+// including d's head, BatchSize per search, like the objects: whether an
+// inheritable grant on one of them reaches an object depends on every
+// DACL in between (a protected one blocks inheritance).
+func (r *reader) containers(c ldap.Conn, d *Domain) {
+	head, err := ldap.ParseDN(d.NC)
+	if err != nil {
+		return
+	}
+	var batch []string
+	for _, o := range r.s.Objects {
+		if o.DomainNC != d.NC || !o.Found {
+			continue
+		}
+		p, err := ldap.ParseDN(o.DN)
+		if err != nil {
+			continue
+		}
+		for len(p) > len(head) {
+			p = p.Parent()
+			key := p.Normal()
+			if _, seen := r.s.Containers[key]; seen {
+				break // its ancestors are queued already
+			}
+			r.s.Containers[key] = &Object{DN: p.String(), DomainNC: d.NC}
+			batch = append(batch, p.String())
+		}
+	}
+	for len(batch) > 0 {
+		n := min(len(batch), r.req.BatchSize)
+		r.objectBatch(c, d, batch[:n], r.s.Containers, true)
+		batch = batch[n:]
+	}
+	for _, o := range r.s.Containers {
+		if o.DomainNC == d.NC && !o.Found && o.Err == "" {
+			o.Err = fmt.Sprintf("not found in %s on %s", d.DNSName, c.Server())
 		}
 	}
 }

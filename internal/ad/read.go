@@ -16,7 +16,7 @@ import (
 // partial diagnosis.
 func Read(ctx context.Context, dialer ldap.Dialer, req Request) (*Snapshot, error) {
 	r := &reader{ctx: ctx, dialer: dialer, req: req, conns: map[string]ldap.Conn{},
-		s: &Snapshot{Attributes: map[string]*Attribute{}, Classes: map[string]ntsd.GUID{}, Objects: map[string]*Object{}, Groups: map[string]*Group{}}}
+		s: &Snapshot{Attributes: map[string]*Attribute{}, Classes: map[string]ntsd.GUID{}, Objects: map[string]*Object{}, Containers: map[string]*Object{}, Groups: map[string]*Group{}}}
 	defer r.closeAll()
 	if r.req.BatchSize <= 0 {
 		r.req.BatchSize = 500

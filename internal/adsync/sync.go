@@ -12,7 +12,9 @@ import (
 	"entra8344/internal/winhost"
 )
 
-// SyncScript starts a delta sync cycle (Start-ADSyncSyncCycle -PolicyType Delta).
+// SyncScript starts a sync cycle (Start-ADSyncSyncCycle -PolicyType Delta,
+// or Initial when the environment variable ENTRA8344_SYNC_POLICY is
+// Initial: the script stays one constant the replay recognises).
 //
 //go:embed sync.ps1
 var SyncScript []byte
@@ -20,13 +22,41 @@ var SyncScript []byte
 // ErrSyncBusy: the engine is running a cycle; try again later.
 var ErrSyncBusy = errors.New("the sync engine is busy with a cycle")
 
-// StartDeltaSync asks the engine for a delta cycle, retrying with backoff
-// (sleep) while it is busy, at most tries times.
+// Policy is the PolicyType of a sync cycle.
+type Policy string
+
+const (
+	PolicyDelta   Policy = "Delta"
+	PolicyInitial Policy = "Initial"
+)
+
+// ParsePolicy maps the CLI's --sync value (delta, initial) to a Policy.
+func ParsePolicy(s string) (Policy, error) {
+	switch s {
+	case "", "delta":
+		return PolicyDelta, nil
+	case "initial":
+		return PolicyInitial, nil
+	}
+	return "", fmt.Errorf("sync policy %q is not delta or initial", s)
+}
+
+// StartDeltaSync asks the engine for a delta cycle (StartSync).
 func StartDeltaSync(ctx context.Context, r winhost.Runner, o CollectOptions, tries int, sleep func(context.Context, time.Duration) error) error {
+	return StartSync(ctx, r, o, PolicyDelta, tries, sleep)
+}
+
+// StartSync asks the engine for a cycle of policy p, retrying with backoff
+// (sleep) while it is busy, at most tries times: the same busy and backoff
+// handling for both policies.
+func StartSync(ctx context.Context, r winhost.Runner, o CollectOptions, p Policy, tries int, sleep func(context.Context, time.Duration) error) error {
 	if o.PowerShell == "" {
 		return errors.New("no path to powershell.exe")
 	}
-	env := []string{}
+	if p != PolicyDelta && p != PolicyInitial {
+		return fmt.Errorf("sync policy %q is not Delta or Initial", p)
+	}
+	env := []string{"ENTRA8344_SYNC_POLICY=" + string(p)}
 	if o.ModulePath != "" {
 		env = append(env, "ENTRA8344_ADSYNC_MODULE="+o.ModulePath)
 	}
@@ -41,7 +71,7 @@ func StartDeltaSync(ctx context.Context, r winhost.Runner, o CollectOptions, tri
 		}
 		res, err := r.Run(ctx, winhost.Command{Path: o.PowerShell, Args: CollectorArgs(), Env: env, Stdin: SyncScript, Timeout: o.Timeout})
 		if err != nil {
-			return fmt.Errorf("start the delta sync: %w", err)
+			return fmt.Errorf("start the %s sync: %w", p, err)
 		}
 		doc, derr := ScriptDocument(res.Stdout)
 		if derr != nil || !gjson.ValidBytes(doc) {
@@ -57,7 +87,7 @@ func StartDeltaSync(ctx context.Context, r winhost.Runner, o CollectOptions, tri
 		case out.Get("error").String() != "":
 			return fmt.Errorf("Start-ADSyncSyncCycle failed: %s", out.Get("error").String())
 		default:
-			return fmt.Errorf("start the delta sync: unexpected output (exit code %d)%s", res.ExitCode, hint("stdout", res.Stdout))
+			return fmt.Errorf("start the %s sync: unexpected output (exit code %d)%s", p, res.ExitCode, hint("stdout", res.Stdout))
 		}
 	}
 	return last

@@ -1,7 +1,7 @@
-# entra8344: start a delta sync cycle. Fed on stdin like the collector;
-# Constrained Language Mode safe; prints its document on one ENTRA8344-JSON: line
-# (powershell.exe also writes warnings and Write-Host text to a redirected stdout).
-# This file must stay ASCII: powershell.exe reads it from stdin in the console code page.
+# entra8344: start a sync cycle (Delta, or Initial when ENTRA8344_SYNC_POLICY says so). Fed on
+# stdin like the collector; Constrained Language Mode safe; prints its document on one
+# ENTRA8344-JSON: line (powershell.exe also writes warnings and Write-Host text to a redirected
+# stdout). This file must stay ASCII: powershell.exe reads it from stdin in the console code page.
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $WarningPreference = 'SilentlyContinue'
@@ -33,7 +33,9 @@ try {
     } else {
         Import-Module -Name ADSync -DisableNameChecking -WarningAction SilentlyContinue
     }
-    $r = Start-ADSyncSyncCycle -PolicyType Delta
+    $policy = 'Delta'
+    if ($env:ENTRA8344_SYNC_POLICY -eq 'Initial') { $policy = 'Initial' }
+    $r = Start-ADSyncSyncCycle -PolicyType $policy
     $out.started = $true
     if ($r -ne $null -and $r.Result -ne $null) { $out.result = [string]$r.Result }
 } catch {

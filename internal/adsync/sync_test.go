@@ -3,6 +3,7 @@ package adsync
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 type syncRunner struct {
 	outs  []string
 	calls int
+	envs  [][]string
 }
 
 func (r *syncRunner) Run(_ context.Context, c winhost.Command) (winhost.Result, error) {
@@ -22,6 +24,7 @@ func (r *syncRunner) Run(_ context.Context, c winhost.Command) (winhost.Result, 
 	}
 	out := r.outs[min(r.calls, len(r.outs)-1)]
 	r.calls++
+	r.envs = append(r.envs, c.Env)
 	return winhost.Result{Stdout: []byte(out)}, nil
 }
 
@@ -47,26 +50,38 @@ func TestStartDeltaSync(t *testing.T) {
 		{"two marked lines", []string{ok + "\r\n" + busy}, 5, 1, nil, "want exactly one"},
 		{"marked line not JSON", []string{JSONMarker + `{"started":tr`}, 5, 1, nil, "not JSON"},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			r := &syncRunner{outs: tc.outs}
-			var slept []time.Duration
-			err := StartDeltaSync(context.Background(), r, CollectOptions{PowerShell: `C:\ps.exe`}, tc.tries,
-				func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil })
-			if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
-				t.Fatalf("err %v, want %q", err, tc.err)
-			}
-			if tc.err == "busy" && !errors.Is(err, ErrSyncBusy) {
-				t.Errorf("a busy engine must be ErrSyncBusy: %v", err)
-			}
-			if r.calls != tc.calls || len(slept) != len(tc.sleeps) {
-				t.Fatalf("%d runs, slept %v", r.calls, slept)
-			}
-			for i := range slept {
-				if slept[i] != tc.sleeps[i] {
-					t.Errorf("backoff %v, want %v", slept, tc.sleeps)
+		// The same busy, backoff and error handling for both policies
+		// (issue 16 §3), each run told its PolicyType.
+		for _, p := range []Policy{PolicyDelta, PolicyInitial} {
+			t.Run(tc.name+"/"+string(p), func(t *testing.T) {
+				r := &syncRunner{outs: tc.outs}
+				var slept []time.Duration
+				err := StartSync(context.Background(), r, CollectOptions{PowerShell: `C:\ps.exe`}, p, tc.tries,
+					func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil })
+				for _, env := range r.envs {
+					if !slices.Contains(env, "ENTRA8344_SYNC_POLICY="+string(p)) {
+						t.Errorf("run environment %q does not carry the policy %s", env, p)
+					}
 				}
-			}
-		})
+				if (err == nil) != (tc.err == "") || (err != nil && !strings.Contains(err.Error(), tc.err)) {
+					t.Fatalf("err %v, want %q", err, tc.err)
+				}
+				if tc.err == "busy" && !errors.Is(err, ErrSyncBusy) {
+					t.Errorf("a busy engine must be ErrSyncBusy: %v", err)
+				}
+				if r.calls != tc.calls || len(slept) != len(tc.sleeps) {
+					t.Fatalf("%d runs, slept %v", r.calls, slept)
+				}
+				for i := range slept {
+					if slept[i] != tc.sleeps[i] {
+						t.Errorf("backoff %v, want %v", slept, tc.sleeps)
+					}
+				}
+			})
+		}
+	}
+	if err := StartSync(context.Background(), &syncRunner{outs: []string{"{}"}}, CollectOptions{PowerShell: `C:\ps.exe`}, "Full", 1, nil); err == nil {
+		t.Error("a policy other than Delta or Initial was accepted")
 	}
 }
 

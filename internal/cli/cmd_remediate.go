@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"entra8344/detect"
+	"entra8344/internal/adsync"
 	"entra8344/remediate"
 	"entra8344/schema"
 )
@@ -25,6 +26,8 @@ type RemediateCmd struct {
 	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long." default:"2m"`
 
 	// The export step (remediate/export.go); replays simulate the export.
+	Sync string `help:"The sync cycle after the fix: delta (retries the pending exports; enough for export errors), initial (a full cycle, Microsoft's guidance after permission changes: use it when the connector's scope changed, e.g. OUs added to sync), or none (the next scheduled cycle retries them)." enum:"delta,initial,none" default:"delta"`
+
 	WaitExport time.Duration `name:"wait-export" help:"After the delta sync, wait up to this long for each AD connector's next export run and read csexport (/f:e) again to confirm the planned objects no longer fail with 8344 (0: do not wait; the result then stops at the sync)." default:"0" placeholder:"DURATION"`
 }
 
@@ -39,7 +42,15 @@ func (c *RemediateCmd) Run(stdio *IO) error {
 	}
 	defer h.Close()
 	logger := h.Log
-	env.StateDir, env.Key, env.Sync = h.StateDir, h.Key, h.Sync
+	env.StateDir, env.Key = h.StateDir, h.Key
+	env.SyncPolicy = c.Sync
+	if c.Sync != "none" {
+		policy, err := adsync.ParsePolicy(c.Sync)
+		if err != nil {
+			return err
+		}
+		env.Sync = func(ctx context.Context) error { return h.Sync(ctx, policy) }
+	}
 	env.Detect = detect.Env{Prober: h.Prober, Runner: h.Runner, Replay: h.Name, Now: h.Now,
 		Directory: h.Directory, NoDirectoryReason: h.NoDirectoryReason}
 	env.PollExport, env.Wait = h.PollExport(), h.ProtectionWait(c.Wait)

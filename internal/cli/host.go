@@ -104,8 +104,8 @@ type Host struct {
 	// that keep them (commandNeeds), "" otherwise.
 	StateDir string
 	Now      func() time.Time
-	// Sync starts a delta sync cycle (remediate).
-	Sync func(context.Context) error
+	// Sync starts a sync cycle of the policy (remediate --sync).
+	Sync func(context.Context, adsync.Policy) error
 	Log  *log.Logger
 	// WritesEvents: the run's outcome is this host's state, so it goes to
 	// the Application log (a replay's is not).
@@ -225,9 +225,9 @@ func (h *Host) replay(spec HostSpec, need needs) error {
 	}
 	h.save = func(ctx context.Context) error { return sess.Save(ctx, dir, runner) }
 	facts := sc.Facts
-	h.Sync = func(ctx context.Context) error {
-		return adsync.StartDeltaSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
-			ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: time.Minute}, 5, func(context.Context, time.Duration) error { return nil })
+	h.Sync = func(ctx context.Context, p adsync.Policy) error {
+		return adsync.StartSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
+			ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: time.Minute}, p, 5, func(context.Context, time.Duration) error { return nil })
 	}
 	return nil
 }
@@ -268,13 +268,13 @@ func (h *Host) live(spec HostSpec, need needs) error {
 		return d, nil
 	}
 	prober, runner := h.Prober, h.Runner
-	h.Sync = func(ctx context.Context) error {
+	h.Sync = func(ctx context.Context, p adsync.Policy) error {
 		facts, err := prober.Facts(ctx)
 		if err != nil {
 			return err
 		}
-		return adsync.StartDeltaSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
-			ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: 2 * time.Minute}, 5, remediate.Sleep)
+		return adsync.StartSync(ctx, runner, adsync.CollectOptions{PowerShell: facts.PowerShellPath,
+			ModulePath: adsync.ModulePath(facts.SyncEngineDir), Timeout: 2 * time.Minute}, p, 5, remediate.Sleep)
 	}
 	return nil
 }

@@ -256,3 +256,35 @@ func trimPrefix(err error) string {
 	}
 	return err.Error()
 }
+
+// NewInheritableObjectAllow builds the OU-grant shape: an
+// ACCESS_ALLOWED_OBJECT_ACE, container-inherit + inherit-only (it applies
+// to no object where it is written, only to descendants), with objectType
+// (the attribute) and inheritedObjectType (the one class it reaches).
+func NewInheritableObjectAllow(mask uint32, objectType, inheritedObjectType GUID, sid SID) ACE {
+	return ACE{
+		Type:                AccessAllowedObject,
+		Flags:               ContainerInherit | InheritOnly,
+		Mask:                mask,
+		ObjectFlags:         ObjectTypePresent | InheritedObjectTypePresent,
+		ObjectType:          objectType,
+		InheritedObjectType: inheritedObjectType,
+		SID:                 sid,
+	}
+}
+
+// InheritedCopy is the ACE a child object receives from an inheritable
+// ACE of its parent (MS-DTYP 2.5.3.4.1): INHERITED_ACE set, and
+// INHERIT_ONLY cleared when applies (the child is of the inherited object
+// type, or none is named); otherwise it stays inherit-only and only passes
+// further down. It does not handle NO_PROPAGATE_INHERIT (the tool never
+// writes it).
+func InheritedCopy(a ACE, applies bool) ACE {
+	c := a
+	c.raw = nil
+	c.Flags |= Inherited
+	if applies {
+		c.Flags &^= InheritOnly
+	}
+	return c
+}

@@ -74,6 +74,7 @@ func (d *Directory) Dialer(connector string) (ldap.Dialer, error) {
 	}
 	if d.simulate {
 		sn.dir.RootDSEModifyAt = protectionTask(sn.dir)
+		sn.dir.AfterSDWrite = propagateInheritance(sn.dir)
 	}
 	d.dirs[name] = sn
 	return sn, nil

@@ -18,13 +18,16 @@ import (
 // the protected set is approximated as the members (direct and nested) of
 // groups with adminCount=1 plus the built-in Administrator; Samba has no
 // such task, so this is what the replayed remediate and its golden tests
-// see, never a claim about a real DC.
+// see, never a claim about a real DC. It also simulates inheritance
+// propagation after a DACL write (propagateInheritance), which an OU grant
+// relies on.
 func (d *Directory) SimulateProtectionTask() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.simulate = true
 	for _, sn := range d.dirs {
 		sn.dir.RootDSEModifyAt = protectionTask(sn.dir)
+		sn.dir.AfterSDWrite = propagateInheritance(sn.dir)
 	}
 }
 

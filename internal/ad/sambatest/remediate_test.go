@@ -173,6 +173,13 @@ func newGrantSetup(t *testing.T, d *dc, ctx context.Context, what string) *grant
 // test realm's connector, account and failing admin.
 func scenario(t *testing.T, base, msol, adminDN string) *replay.Scenario {
 	t.Helper()
+	return scenarioFor(t, base, msol, adminDN, "")
+}
+
+// scenarioFor is scenario with the failing attribute renamed to attr
+// (empty: the demo's msDS-KeyCredentialLink).
+func scenarioFor(t *testing.T, base, msol, adminDN, attr string) *replay.Scenario {
+	t.Helper()
 	demo, _, err := fixtures.Scenario("demo")
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +198,9 @@ func scenario(t *testing.T, base, msol, adminDN string) *replay.Scenario {
 		`"MSOL_2f4e1b7c9a3d"`, `"`+msol+`"`,
 	).Replace(read("collector.json"))
 	csexport := strings.ReplaceAll(read("csexport/contoso.com.xml"), "CN=Jane Admin,OU=Admins,DC=contoso,DC=com", adminDN)
+	if attr != "" {
+		csexport = strings.ReplaceAll(csexport, "msDS-KeyCredentialLink", attr)
+	}
 	host := `{"computer_name":"DC1","dns_domain":"test.example","adsync_service":"running",` +
 		`"adsync_image_path":"\"C:\\Program Files\\Microsoft Azure AD Sync\\Bin\\miiserver.exe\"",` +
 		`"sync_engine_dir":"C:\\Program Files\\Microsoft Azure AD Sync\\","connect_version":"2.4.21.0",` +

@@ -5,7 +5,7 @@
 //
 // What memdir does not simulate: access checks, schema checks, ACL
 // inheritance, the protection task (SDProp). Tests add Windows behaviour
-// where they need it through the RootDSEModify and Fail hooks.
+// where they need it through the RootDSEModify, AfterSDWrite and Fail hooks.
 package memdir
 
 import (
@@ -35,6 +35,11 @@ type Dir struct {
 	// base DN, "modify" with the DN, "dial" with the host); a non-nil
 	// result is returned as the operation's error.
 	Fail func(op string, dn string) error
+	// AfterSDWrite, when set, is called after a modify changed an entry's
+	// nTSecurityDescriptor, with the whole descriptor before and after
+	// (e.g. to simulate inheritance propagation); its error is the
+	// modify's, though the modify itself stays applied.
+	AfterSDWrite func(dn string, before, after []byte) error
 
 	mu      sync.Mutex
 	entries map[string]*entry // by DN.Normal()

@@ -75,19 +75,28 @@ func (d *Dir) modify(ctx context.Context, dn string, mods []ldap.Mod, controls [
 	}
 
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	e, ok := d.entries[key]
 	if !ok {
+		d.mu.Unlock()
 		return fail(ldap.ResultNoSuchObject, "0000208D: NameErr: DSID-memdir, problem 2001 (NO_OBJECT), data 0, best match of:\n\t'%s'\n", d.bestMatch(parsed))
 	}
+	before := copyValues(e.values("nTSecurityDescriptor"))
 	tmp := &entry{attrs: copyAttrs(e.attrs)}
 	for _, m := range mods {
 		if code, msg := applyMod(tmp, m, flags, permissive); code != 0 {
+			d.mu.Unlock()
 			return fail(code, "%s", msg)
 		}
 	}
 	e.attrs = tmp.attrs
 	d.mods = append(d.mods, record)
+	after := copyValues(e.values("nTSecurityDescriptor"))
+	hook := d.AfterSDWrite
+	d.mu.Unlock()
+	if hook != nil && len(before) == 1 && len(after) == 1 && string(before[0]) != string(after[0]) {
+		// Outside the lock: the hook reads and writes the directory.
+		return hook(e.dn, before[0], after[0])
+	}
 	return nil
 }
 
