@@ -3,6 +3,7 @@ package remediate_test
 import (
 	"bytes"
 	"context"
+	"entra8344/internal/schemacheck"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,7 +88,7 @@ func (w *world) remediateWith(token string, edit func(*remediate.Env)) *schema.R
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	if err := schema.Validate("result", doc); err != nil {
+	if err := schemacheck.Validate("result", doc); err != nil {
 		w.t.Fatalf("result does not validate: %v\n%s", err, doc)
 	}
 	return res
@@ -390,7 +391,7 @@ func (w *world) revert(env remediate.RevertEnv) *schema.Result {
 	w.t.Helper()
 	rev := remediate.Revert(context.Background(), env)
 	doc, _ := schema.Marshal(rev)
-	if err := schema.Validate("result", doc); err != nil {
+	if err := schemacheck.Validate("result", doc); err != nil {
 		w.t.Fatalf("revert result does not validate: %v\n%s", err, doc)
 	}
 	return rev

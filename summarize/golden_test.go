@@ -3,6 +3,7 @@ package summarize
 import (
 	"bytes"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"flag"
 	"os"
 	"path/filepath"
@@ -73,7 +74,7 @@ func TestGoldenFixtureFleet(t *testing.T) {
 	if err := r.WriteJSON(&js); err != nil {
 		t.Fatal(err)
 	}
-	if err := schema.Validate("summary", js.Bytes()); err != nil {
+	if err := schemacheck.Validate("summary", js.Bytes()); err != nil {
 		t.Fatalf("summary does not validate: %v", err)
 	}
 	if err := r.WriteCSV(&csv); err != nil {
@@ -112,7 +113,7 @@ func TestGeneratedFleets(t *testing.T) {
 		if err := r.WriteJSON(&js); err != nil {
 			t.Fatal(err)
 		}
-		if err := schema.Validate("summary", js.Bytes()); err != nil {
+		if err := schemacheck.Validate("summary", js.Bytes()); err != nil {
 			t.Fatalf("%d verdicts: summary does not validate: %v", tc.verdicts, err)
 		}
 		s := r.Summary

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"flag"
 	"io"
 	"os"
@@ -62,7 +63,7 @@ func TestScenarios(t *testing.T) {
 			if stderr != "" {
 				t.Errorf("stderr is not empty: %q", stderr)
 			}
-			if err := schema.Validate("verdict", []byte(stdout)); err != nil {
+			if err := schemacheck.Validate("verdict", []byte(stdout)); err != nil {
 				t.Fatalf("verdict does not validate: %v\n%s", err, stdout)
 			}
 			got := normalize(t, []byte(stdout))
@@ -83,7 +84,7 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v (run go test -run TestScenarios -update ./internal/cli to create it)", err)
 			}
-			if err := schema.Validate("verdict", want); err != nil {
+			if err := schemacheck.Validate("verdict", want); err != nil {
 				t.Fatalf("expected.json does not validate: %v", err)
 			}
 			if diff := cmp.Diff(normalize(t, want), got); diff != "" {
@@ -144,7 +145,7 @@ func TestOutputFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := schema.Validate("verdict", b); err != nil {
+	if err := schemacheck.Validate("verdict", b); err != nil {
 		t.Fatalf("--output file does not validate: %v", err)
 	}
 	if strings.HasPrefix(stdout, "{") {

@@ -19,7 +19,7 @@ type RemediateCmd struct {
 	Plan      string        `help:"On the domain controller a member server's verdict names (approval.run_on): that verdict's approval.plan. The plan is re-derived here from it and the token must be the verdict's DC-scope token (MSP-wide key)." env:"ENTRA8344_APPROVAL_PLAN" placeholder:"PARAMS"`
 	Wait      time.Duration `help:"How long to wait for the protection task to reach the objects." default:"10m"`
 	DryRun    bool          `help:"Show the steps and each DACL before and after (SDDL); change nothing."`
-	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR"`
 	Fresh     bool          `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 	Output    string        `help:"Also write the JSON result to this file (atomically)." placeholder:"FILE" type:"path"`
 	Format    string        `help:"Output on stdout: ${enum} (text: every step with its evidence, for a person at a console)." enum:"json,text" default:"json"`
@@ -89,7 +89,7 @@ type RevertCmd struct {
 	RestoreExact bool   `help:"Write the journal's backed-up DACL back byte for byte instead of removing only the ACE it added. When that would change more than the journal's own ACEs, it shows the difference and refuses, with a token for exactly that difference (--token)."`
 	Token        string `help:"With --restore-exact: the token a refused restore showed, approving exactly the difference beyond the journal's own ACEs." placeholder:"TOKEN"`
 	Replay       string `help:"Revert inside a replayed scenario's directory (tests and demos)." placeholder:"DIR|NAME"`
-	StateDir     string `help:"Folder of the lock and the journals (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR" type:"path"`
+	StateDir     string `help:"Folder of the lock and the journals (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR"`
 	Fresh        bool   `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 	Format       string `help:"Output on stdout: ${enum} (text: every step with its evidence, for a person at a console)." enum:"json,text" default:"json"`
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,7 +17,7 @@ import (
 
 func result(t *testing.T, doc string) schema.Result {
 	t.Helper()
-	if err := schema.Validate("result", []byte(doc)); err != nil {
+	if err := schemacheck.Validate("result", []byte(doc)); err != nil {
 		t.Fatalf("result does not validate: %v\n%s", err, doc)
 	}
 	var r schema.Result

@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/csv"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestSummarizeCLI(t *testing.T) {
 	if code != exitOK || stderr != "" {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	if err := schema.Validate("summary", []byte(stdout)); err != nil {
+	if err := schemacheck.Validate("summary", []byte(stdout)); err != nil {
 		t.Fatalf("stdout is not a valid summary: %v", err)
 	}
 	var s schema.Summary

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -127,6 +128,15 @@ func NewHost(spec HostSpec) (h *Host, err error) {
 		return nil, fmt.Errorf("no host for the command %q", spec.Command)
 	}
 	h = &Host{Mode: Live, Log: log.New(io.Discard, "", 0), closeLog: func() {}}
+	// An empty --state-dir / ENTRA8344_STATE_DIR means "not given" (never
+	// the working directory); a given one is made absolute here, once.
+	if spec.StateDir = strings.TrimSpace(spec.StateDir); spec.StateDir != "" {
+		abs, err := filepath.Abs(spec.StateDir)
+		if err != nil {
+			return nil, fmt.Errorf("--state-dir %s: %w", spec.StateDir, err)
+		}
+		spec.StateDir = abs
+	}
 	if spec.Replay != "" {
 		h.Mode = Replay
 	} else if spec.Record != "" {

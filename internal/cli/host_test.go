@@ -162,3 +162,21 @@ func TestLiveRevertNeedsTheDirectory(t *testing.T) {
 		t.Errorf("a refused revert opened the default state directory (its log): %v", left)
 	}
 }
+
+// TestEmptyStateDirIsUnset: ENTRA8344_STATE_DIR set to "" (an RMM variable
+// left empty) means no explicit state directory, never the working
+// directory; a relative one becomes absolute.
+func TestEmptyStateDirIsUnset(t *testing.T) {
+	t.Setenv(sessionsEnv, t.TempDir())
+	for _, dir := range []string{"", "  "} {
+		h, err := NewHost(HostSpec{Command: "remediate", Replay: "demo", StateDir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wd, _ := os.Getwd()
+		if h.StateDir == wd || h.StateDir == "" || !filepath.IsAbs(h.StateDir) {
+			t.Errorf("state dir %q for %q: want the replay session's, absolute", h.StateDir, dir)
+		}
+		h.Close()
+	}
+}

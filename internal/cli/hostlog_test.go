@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"fmt"
 	"log"
 	"os"
@@ -28,7 +29,7 @@ func stateLogOf(t *testing.T, tmp string) string {
 func TestDetectWritesStateLog(t *testing.T) {
 	t.Setenv("TMPDIR", t.TempDir())
 	stdout, stderr, code := runCLI(t, "detect", "--replay", "demo")
-	if code != exitRemedy || stderr != "" || schema.Validate("verdict", []byte(stdout)) != nil {
+	if code != exitRemedy || stderr != "" || schemacheck.Validate("verdict", []byte(stdout)) != nil {
 		t.Fatalf("exit %d stderr %q", code, stderr)
 	}
 	lg := stateLogOf(t, os.Getenv("TMPDIR"))

@@ -37,9 +37,6 @@ var arrowRules = []struct {
 // why it is not yet fixed. The test fails when one of them is gone too, so
 // the list only shrinks: delete the entry with the fix.
 var knownViolations = map[string]string{
-	// Validate (tests only, outside schema) needs a JSON Schema validator;
-	// moving it out of schema touches every package's tests.
-	"entra8344/schema -> github.com/santhosh-tekuri/jsonschema/v6": "schema.Validate",
 	// The Samba integration suite drives the whole product (in its tests);
 	// it belongs beside the CLI rather than under internal/ad.
 	"entra8344/internal/ad/sambatest -> entra8344/detect":    "the Samba end-to-end tests",

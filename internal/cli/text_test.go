@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -200,7 +201,7 @@ func TestResultText(t *testing.T) {
 	compareGolden(t, "revert-missing-journal.txt", blank(out))
 
 	out, _, _ = runCLI(t, "revert", "--replay", "keycredlink-admin", "--journal", "20990101T000000Z-000000")
-	if err := schema.Validate("result", []byte(out)); err != nil {
+	if err := schemacheck.Validate("result", []byte(out)); err != nil {
 		t.Errorf("revert's default output is not the JSON result: %v", err)
 	}
 }

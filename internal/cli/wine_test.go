@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func TestUnderWine(t *testing.T) {
 		if stderr != "" || code != exitOK {
 			t.Fatalf("live detect under Wine: exit %d stderr %q", code, stderr)
 		}
-		if err := schema.Validate("verdict", []byte(stdout)); err != nil {
+		if err := schemacheck.Validate("verdict", []byte(stdout)); err != nil {
 			t.Fatal(err)
 		}
 		v := normalize(t, []byte(stdout))
@@ -105,7 +106,7 @@ func TestUnderWine(t *testing.T) {
 		if stderr != "" || code != 0 {
 			t.Fatalf("remediate under Wine: exit %d stderr %q\n%s", code, stderr, out)
 		}
-		if err := schema.Validate("result", []byte(out)); err != nil {
+		if err := schemacheck.Validate("result", []byte(out)); err != nil {
 			t.Fatal(err)
 		}
 		var res schema.Result

@@ -3,6 +3,7 @@ package fleetgen
 import (
 	"bytes"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"testing"
 	"time"
 
@@ -23,7 +24,7 @@ func TestGeneratedVerdictsValidate(t *testing.T) {
 		n++
 		servers[server] = true
 		if n%4 == 0 { // a quarter: validation is the slow part
-			if err := schema.Validate("verdict", doc); err != nil {
+			if err := schemacheck.Validate("verdict", doc); err != nil {
 				t.Fatalf("verdict %d does not validate: %v\n%.300s", n, err, doc)
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,7 +246,7 @@ func wineResult(t *testing.T, stdout, stderr string) *schema.Result {
 	if stderr != "" {
 		t.Errorf("stderr is not empty: %q", stderr)
 	}
-	if err := schema.Validate("result", []byte(stdout)); err != nil {
+	if err := schemacheck.Validate("result", []byte(stdout)); err != nil {
 		t.Fatalf("the output is not a valid result: %v\n%s", err, stdout)
 	}
 	var res schema.Result

@@ -1,6 +1,8 @@
-package schema
+package schemacheck_test
 
 import (
+	"entra8344/internal/schemacheck"
+	"entra8344/schema"
 	"strings"
 	"testing"
 )
@@ -15,7 +17,7 @@ const minimal = `{"schema_version":"entra8344.verdict.v2","tool":{"name":"entra8
 
 // The schema is the contract: it must refuse what the dashboard cannot read.
 func TestVerdictSchemaRefuses(t *testing.T) {
-	if err := Validate("verdict", []byte(minimal)); err != nil {
+	if err := schemacheck.Validate("verdict", []byte(minimal)); err != nil {
 		t.Fatalf("minimal verdict: %v", err)
 	}
 	for name, edit := range map[string][2]string{
@@ -42,17 +44,17 @@ func TestVerdictSchemaRefuses(t *testing.T) {
 		if doc == minimal {
 			t.Fatalf("%s: edit did not apply", name)
 		}
-		if err := Validate("verdict", []byte(doc)); err == nil {
+		if err := schemacheck.Validate("verdict", []byte(doc)); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
 }
 
 func TestDocuments(t *testing.T) {
-	if names := strings.Join(Names(), ","); !strings.Contains(names, "verdict") || !strings.Contains(names, "result") {
+	if names := strings.Join(schema.Names(), ","); !strings.Contains(names, "verdict") || !strings.Contains(names, "result") {
 		t.Errorf("names %v", names)
 	}
-	if _, err := Document("nope"); err == nil || !strings.Contains(err.Error(), "verdict") {
+	if _, err := schema.Document("nope"); err == nil || !strings.Contains(err.Error(), "verdict") {
 		t.Errorf("unknown schema error should list the known ones: %v", err)
 	}
 }
