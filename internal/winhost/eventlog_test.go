@@ -173,9 +173,9 @@ func TestCheckEventSource(t *testing.T) {
 }
 
 // TestEventIDsDocumented: every id is in Events, in range, unique, and in
-// the README's event table with its level.
+// the event table of docs/deploying.md with its level.
 func TestEventIDsDocumented(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/deploying.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,10 +187,10 @@ func TestEventIDsDocumented(t *testing.T) {
 		seen[e.ID] = true
 		row := regexp.MustCompile(fmt.Sprintf(`(?m)^\| %d \| %s \|`, e.ID, e.Level))
 		if !row.Match(readme) {
-			t.Errorf("README.md has no event table row starting %q", fmt.Sprintf("| %d | %s |", e.ID, e.Level))
+			t.Errorf("docs/deploying.md has no event table row starting %q", fmt.Sprintf("| %d | %s |", e.ID, e.Level))
 		}
 	}
 	if len(seen) != 14 {
-		t.Errorf("%d event ids in Events; update this test and the README together", len(seen))
+		t.Errorf("%d event ids in Events; update this test and docs/deploying.md together", len(seen))
 	}
 }
