@@ -9,6 +9,7 @@ import (
 
 	"entra8344/internal/doctor"
 	"entra8344/internal/release"
+	"entra8344/schema"
 )
 
 // wineDoctor runs `doctor` and `version` of the Windows exe under Wine
@@ -68,6 +69,9 @@ func wineDoctorRun(t *testing.T, exe string, env []string) (doctor.Report, map[s
 	stdout, stderr, code := wineEnv(t, exe, env, "doctor", "--powershell-timeout", "30s")
 	if stderr != "" {
 		t.Errorf("doctor wrote to stderr: %q", stderr)
+	}
+	if err := schema.Validate("doctor", []byte(stdout)); err != nil {
+		t.Errorf("doctor output does not validate against schema doctor: %v", err)
 	}
 	var r doctor.Report
 	dec := json.NewDecoder(strings.NewReader(stdout))

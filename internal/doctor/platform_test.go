@@ -3,11 +3,14 @@ package doctor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
+	"entra8344/internal/adsync"
 	"entra8344/internal/winhost"
+	"entra8344/schema"
 )
 
 // Off Windows doctor claims no Windows fact: what the Linux prober says
@@ -15,17 +18,7 @@ import (
 // a checked service or a DACL private to SYSTEM and Administrators; every
 // check names where its fact came from.
 func TestDoctorFactSources(t *testing.T) {
-	linux := env(nil, &fakeRunner{}, winhost.Facts{ComputerName: "vm", ADSyncService: winhost.ServiceAbsent, Notes: []string{"not a Windows host"}})
-	linux.Platform, linux.Dialer = "linux", nil
-	linux.NoDirectoryReason = "the live directory is read through Windows' LDAP client (wldap32), which this platform does not have"
-	linux.Process = func() Process { return Process{User: "uid 1000", Problem: notWindows} }
-	linux.Exe = func() Exe { return Exe{Path: "/usr/local/bin/entra8344", Problem: notWindows} }
-	linux.StateDir = func() winhost.StateDirStatus {
-		return winhost.StateDirStatus{Path: "/tmp/entra8344-1000", CheckedAs: winhost.StateDirPOSIXMode, Exists: boolp(true), Secure: boolp(true), Writable: boolp(true)}
-	}
-	linux.EventLog = func() winhost.EventSourceStatus {
-		return winhost.EventSourceStatus{Source: "entra8344", Problem: "the Windows event log exists only on Windows"}
-	}
+	linux := linuxEnv()
 	for _, c := range []struct {
 		name    string
 		env     Env
@@ -68,4 +61,53 @@ func TestDoctorFactSources(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every report doctor produces validates against `entra8344 schema doctor`
+// (the native Linux run and Wine's are validated in internal/cli), and
+// the schema refuses what doctor must not print.
+func TestDoctorReportSchema(t *testing.T) {
+	unknowns := env(directory("15"), &fakeRunner{}, winhost.Facts{ADSyncService: winhost.ServiceAbsent})
+	unknowns.Dialer = fakeDialer{err: errors.New("bind refused")}
+	member := env(directory("0"), &fakeRunner{out: adsync.JSONMarker + `{"language_mode":"NoLanguage","version":"5.1","module":{"path":"","imported":false,"import_ms":40,"version":"","error":"x"}}`}, pdcFacts)
+	member.StateDir = func() winhost.StateDirStatus { return winhost.StateDirStatus{Problem: "locate %ProgramData%: failed"} }
+	var docs [][]byte
+	for _, e := range []Env{linuxEnv(), env(directory("15"), &fakeRunner{out: psOK}, pdcFacts), unknowns, member} {
+		r := Run(context.Background(), e, Options{DirectoryTimeout: time.Minute, PowerShellTimeout: time.Minute})
+		doc, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schema.Validate("doctor", doc); err != nil {
+			t.Errorf("%s report (%s): %v\n%s", e.Platform, checks(r), err, doc)
+		}
+		docs = append(docs, doc)
+	}
+	for _, c := range []struct{ name, from, to string }{
+		{"a claim from nowhere", `"source":"windows"`, `"source":"not_checked"`},
+		{"an unknown field", `"platform":`, `"extra":1,"platform":`},
+		{"an unknown source", `"source":"windows"`, `"source":"guess"`},
+		{"another schema version", `"entra8344.doctor.v1"`, `"entra8344.doctor.v2"`},
+	} {
+		bad := strings.Replace(string(docs[1]), c.from, c.to, 1)
+		if bad == string(docs[1]) || schema.Validate("doctor", []byte(bad)) == nil {
+			t.Errorf("%s: the schema accepts it", c.name)
+		}
+	}
+}
+
+// linuxEnv is what DefaultEnv gives off Windows.
+func linuxEnv() Env {
+	linux := env(nil, &fakeRunner{}, winhost.Facts{ComputerName: "vm", ADSyncService: winhost.ServiceAbsent, Notes: []string{"not a Windows host"}})
+	linux.Platform, linux.Dialer = "linux", nil
+	linux.NoDirectoryReason = "the live directory is read through Windows' LDAP client (wldap32), which this platform does not have"
+	linux.Process = func() Process { return Process{User: "uid 1000", Problem: notWindows} }
+	linux.Exe = func() Exe { return Exe{Path: "/usr/local/bin/entra8344", Problem: notWindows} }
+	linux.StateDir = func() winhost.StateDirStatus {
+		return winhost.StateDirStatus{Path: "/tmp/entra8344-1000", CheckedAs: winhost.StateDirPOSIXMode, Exists: boolp(true), Secure: boolp(true), Writable: boolp(true)}
+	}
+	linux.EventLog = func() winhost.EventSourceStatus {
+		return winhost.EventSourceStatus{Source: "entra8344", Problem: "the Windows event log exists only on Windows"}
+	}
+	return linux
 }
