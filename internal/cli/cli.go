@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/alecthomas/kong"
 
@@ -98,14 +100,7 @@ func Run(args []string, stdio IO) (code int) {
 		}
 	}()
 	var cli CLI
-	parser, err := kong.New(&cli,
-		kong.Name("entra8344"),
-		kong.Description("Diagnose (and, with approval, fix) Entra Connect export error 8344."),
-		kong.Writers(stdio.Stdout, stdio.Stderr),
-		kong.Exit(func(code int) { panic(kongExit{code}) }),
-		kong.UsageOnError(),
-		kong.Vars{"scenarios": strings.Join(fixtures.Names(), ", ")},
-	)
+	parser, err := newParser(&cli, stdio)
 	if err != nil {
 		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", err)
 		return exitCLIUsage
@@ -133,6 +128,20 @@ func Run(args []string, stdio IO) (code int) {
 		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n%s", err, seeHelp(parser, args))
 		return exitCLIUsage
 	}
+}
+
+// newParser is the one kong parser: every time.Duration flag decodes
+// through parseDuration (days and weeks too).
+func newParser(cli *CLI, stdio IO) (*kong.Kong, error) {
+	return kong.New(cli,
+		kong.Name("entra8344"),
+		kong.Description("Diagnose (and, with approval, fix) Entra Connect export error 8344."),
+		kong.Writers(stdio.Stdout, stdio.Stderr),
+		kong.Exit(func(code int) { panic(kongExit{code}) }),
+		kong.UsageOnError(),
+		kong.Vars{"scenarios": strings.Join(fixtures.Names(), ", "), "durations": durationHelp},
+		kong.TypeMapper(reflect.TypeOf(time.Duration(0)), kong.MapperFunc(durationMapper)),
+	)
 }
 
 // seeHelp is the last line of a usage error: where the command's help is.

@@ -18,7 +18,7 @@ import (
 type AclCmd struct {
 	DN      string        `arg:"" optional:"" help:"Object to read (default: AdminSDHolder of the domain of the DC read)."`
 	Server  string        `help:"Domain controller to read from (default: the locator's choice)."`
-	Timeout time.Duration `help:"Give up after this long." default:"1m"`
+	Timeout time.Duration `help:"Give up after this long. ${durations}" default:"1m"`
 }
 
 // aclResult is acl's one JSON document.

@@ -18,12 +18,12 @@ type DetectCmd struct {
 	Output           string        `help:"Also write the JSON verdict to this file (atomically)." placeholder:"FILE" type:"path"`
 	Client           string        `help:"Client name for the dashboard." env:"ENTRA8344_CLIENT"`
 	Site             string        `help:"Site name for the dashboard." env:"ENTRA8344_SITE"`
-	CollectorTimeout time.Duration `help:"Kill the PowerShell collector after this long." default:"3m"`
-	CSExportTimeout  time.Duration `name:"csexport-timeout" help:"Kill csexport.exe (per connector) after this long." default:"10m"`
+	CollectorTimeout time.Duration `help:"Kill the PowerShell collector after this long. ${durations}" default:"3m"`
+	CSExportTimeout  time.Duration `name:"csexport-timeout" help:"Kill csexport.exe (per connector) after this long. ${durations}" default:"10m"`
 	Runs             int           `help:"Run-history entries read per connector." default:"10"`
 	NoDirectory      bool          `help:"Skip the Active Directory diagnosis (no LDAP reads)."`
-	DirectoryTimeout time.Duration `help:"Give up reading one forest's directory after this long." default:"2m"`
-	ApprovalExpiry   time.Duration `help:"How long the approval token of a remediable plan stays valid." default:"72h"`
+	DirectoryTimeout time.Duration `help:"Give up reading one forest's directory after this long. ${durations}" default:"2m"`
+	ApprovalExpiry   time.Duration `help:"How long the approval token of a remediable plan stays valid. ${durations}" default:"72h"`
 	LogFile          string        `help:"Append a log of the run's phases to this file." placeholder:"FILE" type:"path"`
 	Fresh            bool          `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 }

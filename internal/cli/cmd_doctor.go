@@ -12,8 +12,8 @@ import (
 // client's server (see internal/doctor). Exit codes: doctorExit.
 type DoctorCmd struct {
 	Server            string        `help:"Domain controller to ask (default: the locator's choice)."`
-	DirectoryTimeout  time.Duration `help:"Give up on the directory checks after this long." default:"1m"`
-	PowerShellTimeout time.Duration `name:"powershell-timeout" help:"Kill PowerShell (language mode, ADSync module import) after this long." default:"3m"`
+	DirectoryTimeout  time.Duration `help:"Give up on the directory checks after this long. ${durations}" default:"1m"`
+	PowerShellTimeout time.Duration `name:"powershell-timeout" help:"Kill PowerShell (language mode, ADSync module import) after this long. ${durations}" default:"3m"`
 }
 
 // doctorExit: 0 no check failed (warnings and unknowns included), 1 at

@@ -17,18 +17,18 @@ type RemediateCmd struct {
 	Replay    string        `help:"Run on a scenario folder or built-in scenario (demo, ${scenarios}) instead of the live host; the directory is replayed in memory, with the protection task simulated." placeholder:"DIR|NAME"`
 	Token     string        `help:"The approval token from the verdict you approved." env:"ENTRA8344_APPROVAL_TOKEN"`
 	Plan      string        `help:"On the domain controller a member server's verdict names (approval.run_on): that verdict's approval.plan. The plan is re-derived here from it and the token must be the verdict's DC-scope token (MSP-wide key)." env:"ENTRA8344_APPROVAL_PLAN" placeholder:"PARAMS"`
-	Wait      time.Duration `help:"How long to wait for the protection task to reach the objects." default:"10m"`
+	Wait      time.Duration `help:"How long to wait for the protection task to reach the objects. ${durations}" default:"10m"`
 	DryRun    bool          `help:"Show the steps and each DACL before and after (SDDL); change nothing."`
 	StateDir  string        `help:"Folder of the lock, the journals and the host's approval key (default: the state directory; replays: the replay session's)." env:"ENTRA8344_STATE_DIR"`
 	Fresh     bool          `help:"With --replay: start the replay session over (its directory, engine, clock and state; see replay reset)."`
 	Output    string        `help:"Also write the JSON result to this file (atomically)." placeholder:"FILE" type:"path"`
 	Format    string        `help:"Output on stdout: ${enum} (text: every step with its evidence, for a person at a console)." enum:"json,text" default:"json"`
-	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long." default:"2m"`
+	Directory time.Duration `name:"directory-timeout" help:"Give up reading one forest's directory after this long. ${durations}" default:"2m"`
 
 	// The export step (remediate/export.go); replays simulate the export.
 	Sync string `help:"The sync cycle after the fix: delta (retries the pending exports; enough for export errors), initial (a full cycle, Microsoft's guidance after permission changes: use it when the connector's scope changed, e.g. OUs added to sync), or none (the next scheduled cycle retries them)." enum:"delta,initial,none" default:"delta"`
 
-	WaitExport time.Duration `name:"wait-export" help:"After the delta sync, wait up to this long for each AD connector's next export run and read csexport (/f:e) again to confirm the planned objects no longer fail with 8344 (0: do not wait; the result then stops at the sync)." default:"0" placeholder:"DURATION"`
+	WaitExport time.Duration `name:"wait-export" help:"After the delta sync, wait up to this long for each AD connector's next export run and read csexport (/f:e) again to confirm the planned objects no longer fail with 8344 (0: do not wait; the result then stops at the sync). ${durations}" default:"0" placeholder:"DURATION"`
 }
 
 func (c *RemediateCmd) Run(stdio *IO) error {

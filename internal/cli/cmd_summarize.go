@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
@@ -19,14 +18,14 @@ import (
 // every format) when a path does not exist or no input was a verdict, or
 // 3 when the command line or the output fails.
 type SummarizeCmd struct {
-	Paths    []string `arg:"" optional:"" help:"Verdict files, folders (read recursively: *.json, *.ndjson, *.jsonl) or - for standard input (NDJSON or concatenated JSON). Default: standard input." placeholder:"PATH"`
-	Format   string   `help:"Output: ${enum}." enum:"json,csv,html" default:"json"`
-	Output   string   `help:"Write the document to this file (atomically) instead of standard output." placeholder:"FILE" type:"path"`
-	Stale    staleAge `help:"A server whose newest verdict is older than this is flagged stale (e.g. 7d, 36h; 0 never)." default:"7d"`
-	Now      string   `help:"The summary's clock, RFC 3339 (default: now): staleness is measured against it." placeholder:"TIME"`
-	Limit    int      `help:"Most rows per list in the JSON and HTML (servers, clients, rejected); 0 for all. The CSV always lists every server." default:"1000"`
-	MaxBytes int      `name:"max-verdict-bytes" help:"Reject a document larger than this many bytes." default:"16777216"`
-	Title    string   `help:"Heading of the HTML report." default:"Entra Connect fleet"`
+	Paths    []string      `arg:"" optional:"" help:"Verdict files, folders (read recursively: *.json, *.ndjson, *.jsonl) or - for standard input (NDJSON or concatenated JSON). Default: standard input." placeholder:"PATH"`
+	Format   string        `help:"Output: ${enum}." enum:"json,csv,html" default:"json"`
+	Output   string        `help:"Write the document to this file (atomically) instead of standard output." placeholder:"FILE" type:"path"`
+	Stale    time.Duration `help:"A server whose newest verdict is older than this is flagged stale (e.g. 7d, 36h; 0 never). ${durations}" default:"7d"`
+	Now      string        `help:"The summary's clock, RFC 3339 (default: now): staleness is measured against it." placeholder:"TIME"`
+	Limit    int           `help:"Most rows per list in the JSON and HTML (servers, clients, rejected); 0 for all. The CSV always lists every server." default:"1000"`
+	MaxBytes int           `name:"max-verdict-bytes" help:"Reject a document larger than this many bytes." default:"16777216"`
+	Title    string        `help:"Heading of the HTML report." default:"Entra Connect fleet"`
 }
 
 // summarizeStdin is what "-" reads; tests replace it (IO has no stdin).
@@ -47,7 +46,7 @@ func (c *SummarizeCmd) Run(stdio *IO) error {
 		}
 		now = t
 	}
-	s := summarize.New(summarize.Options{Now: now, StaleAfter: time.Duration(c.Stale),
+	s := summarize.New(summarize.Options{Now: now, StaleAfter: c.Stale,
 		MaxDocBytes: c.MaxBytes, Limit: c.Limit, Version: version})
 	paths := c.Paths
 	if len(paths) == 0 {
@@ -95,26 +94,5 @@ func (c *SummarizeCmd) Run(stdio *IO) error {
 		fmt.Fprintf(stdio.Stderr, "entra8344: %v\n", incomplete)
 		return exitError{exitSummaryIncomplete}
 	}
-	return nil
-}
-
-// staleAge is a duration that also takes days ("7d"), the unit MSPs think in.
-type staleAge time.Duration
-
-func (a *staleAge) UnmarshalText(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	if days, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.ParseFloat(days, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("--stale %q: want a duration like 7d or 36h", s)
-		}
-		*a = staleAge(time.Duration(n * float64(24*time.Hour)))
-		return nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return fmt.Errorf("--stale %q: want a duration like 7d or 36h", s)
-	}
-	*a = staleAge(d)
 	return nil
 }

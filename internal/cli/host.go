@@ -309,8 +309,10 @@ func (h *Host) PollExport() time.Duration {
 
 // ProtectionWait is how long remediate waits for the protection task: a
 // simulated task has run when the trigger returns, so one check tells.
+// A value outside remediate's limits passes through, so that a replay
+// refuses it as a live host does.
 func (h *Host) ProtectionWait(asked time.Duration) time.Duration {
-	if h.simulated {
+	if h.simulated && asked >= 0 && asked <= remediate.MaxWait {
 		return 0
 	}
 	return asked

@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"entra8344/internal/schemacheck"
 	"os"
 	"strings"
 	"testing"
@@ -68,6 +69,9 @@ func wineDoctorRun(t *testing.T, exe string, env []string) (doctor.Report, map[s
 	stdout, stderr, code := wineEnv(t, exe, env, "doctor", "--powershell-timeout", "30s")
 	if stderr != "" {
 		t.Errorf("doctor wrote to stderr: %q", stderr)
+	}
+	if err := schemacheck.Validate("doctor", []byte(stdout)); err != nil {
+		t.Errorf("doctor output does not validate against schema doctor: %v", err)
 	}
 	var r doctor.Report
 	dec := json.NewDecoder(strings.NewReader(stdout))

@@ -12,6 +12,7 @@ package doctor
 import (
 	"context"
 	"os"
+	"runtime"
 	"sync"
 	"time"
 
@@ -30,13 +31,14 @@ const (
 	StatusWarn    = "warn"    // works, but not as deployed in production, or worth a look
 	StatusFail    = "fail"    // detect or remediate will not work as expected here
 	StatusUnknown = "unknown" // could not tell; the message says why
-	StatusSkipped = "skipped" // does not apply to this host
+	StatusSkipped = "skipped" // does not apply to this host, or not checked here (source not_checked)
 )
 
 // Report is doctor's one JSON document.
 type Report struct {
 	SchemaVersion string                    `json:"schema_version"`
 	Tool          Tool                      `json:"tool"`
+	Platform      string                    `json:"platform"` // GOOS: off "windows", no Windows fact is checked
 	GeneratedAt   string                    `json:"generated_at"`
 	Status        string                    `json:"status"` // ok, or attention when a check failed
 	ExitCode      int                       `json:"exit_code"`
@@ -55,12 +57,28 @@ type Report struct {
 	DurationMS    int64                     `json:"duration_ms"`
 }
 
-// Check is one line of the summary: a stable id, a status and a sentence.
+// Check is one line of the summary: a stable id, a status, where the
+// fact was read and a sentence.
 type Check struct {
 	ID      string `json:"id"`
 	Status  string `json:"status"`
+	Source  string `json:"source"`
 	Message string `json:"message"`
 }
+
+// Check sources: where a check's fact comes from. A fact is only claimed
+// from a source that was actually read.
+const (
+	SourceWindows    = "windows"     // Windows APIs on this host: token, version resource, SCM and registry, DACL, event log
+	SourceDirectory  = "directory"   // the LDAP bind (wldap32)
+	SourcePowerShell = "powershell"  // Windows PowerShell run on this host
+	SourceFile       = "file"        // a file's existence on this host
+	SourcePOSIX      = "posix"       // owner and mode of a directory, off Windows
+	SourceNotChecked = "not_checked" // nothing was read: the message says why
+)
+
+// notWindows is the message of every Windows fact off Windows.
+const notWindows = "not checked: not a Windows host"
 
 // Tool is the build being run (main's version, commit and built).
 type Tool struct {
@@ -93,7 +111,7 @@ type Exe struct {
 type Host struct {
 	Computer       string   `json:"computer"`
 	DNSDomain      string   `json:"dns_domain"`
-	Role           string   `json:"role"` // pdc_emulator, domain_controller, member, unknown
+	Role           string   `json:"role"` // pdc_emulator, domain_controller, member, unknown, not_checked
 	ADSyncService  string   `json:"adsync_service"`
 	ConnectVersion string   `json:"connect_version"`
 	SyncEngineDir  string   `json:"sync_engine_dir"`
@@ -110,6 +128,7 @@ type CSExport struct {
 // Env is what Run reads; DefaultEnv fills it for this host, tests fake it.
 type Env struct {
 	Tool     Tool
+	Platform string // runtime.GOOS; Windows facts are checked only on "windows"
 	Now      func() time.Time
 	Process  func() Process
 	Exe      func() Exe // Path, versions or Problem; Run fills MatchesBuild
@@ -134,7 +153,8 @@ type Options struct {
 // DefaultEnv is this host; the caller adds Tool and Dialer.
 func DefaultEnv() Env {
 	return Env{
-		Now: time.Now, Process: processIdentity, Exe: exeVersion,
+		Platform: runtime.GOOS,
+		Now:      time.Now, Process: processIdentity, Exe: exeVersion,
 		Prober: winhost.NewProber(), Runner: winhost.NewRunner(),
 		Stat:     func(p string) error { _, err := os.Stat(p); return err },
 		StateDir: winhost.CheckStateDir, EventLog: winhost.CheckEventSource,
@@ -152,7 +172,7 @@ func DefaultEnv() Env {
 // by side; nothing here returns an error: failures are in the report.
 func Run(ctx context.Context, env Env, o Options) *Report {
 	start := env.Now()
-	r := &Report{SchemaVersion: SchemaVersion, Tool: env.Tool, GeneratedAt: start.UTC().Format(time.RFC3339)}
+	r := &Report{SchemaVersion: SchemaVersion, Tool: env.Tool, Platform: env.Platform, GeneratedAt: start.UTC().Format(time.RFC3339)}
 	r.Process = env.Process()
 	r.Exe = env.Exe()
 	r.Exe.MatchesBuild = matchesBuild(r.Exe, env.Tool)
@@ -178,6 +198,13 @@ func Run(ctx context.Context, env Env, o Options) *Report {
 	wg.Wait()
 
 	r.CSExport = checkCSExport(facts, env.Stat)
+	if env.Platform != "windows" {
+		// The prober answers "ADSync absent" off Windows (detect is then
+		// not_applicable); doctor does not pass that off as a checked fact.
+		r.Host.Role, r.Host.ADSyncService = "not_checked", "not_checked"
+		r.CSExport = CSExport{Problem: notWindows}
+		r.PowerShell.Problem = notWindows + ": " + r.PowerShell.Problem
+	}
 	r.StateDir = env.StateDir()
 	r.EventLog = env.EventLog()
 	r.LogFile = env.LogFile()

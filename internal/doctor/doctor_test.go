@@ -121,8 +121,9 @@ func boolp(b bool) *bool { return &b }
 func env(conn *fakeConn, runner *fakeRunner, facts winhost.Facts) Env {
 	clock := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	return Env{
-		Tool: Tool{Name: "entra8344", Version: "1.2.0", Commit: "abc", Built: "2026-11-20T00:00:00Z"},
-		Now:  func() time.Time { clock = clock.Add(time.Millisecond); return clock },
+		Tool:     Tool{Name: "entra8344", Version: "1.2.0", Commit: "abc", Built: "2026-11-20T00:00:00Z"},
+		Platform: "windows",
+		Now:      func() time.Time { clock = clock.Add(time.Millisecond); return clock },
 		Process: func() Process {
 			return Process{User: `NT AUTHORITY\SYSTEM`, SID: "S-1-5-18", IsSystem: boolp(true), Elevated: boolp(true)}
 		},
@@ -134,7 +135,7 @@ func env(conn *fakeConn, runner *fakeRunner, facts winhost.Facts) Env {
 		Dialer: fakeDialer{c: conn},
 		Stat:   func(p string) error { return nil },
 		StateDir: func() winhost.StateDirStatus {
-			return winhost.StateDirStatus{Path: `C:\ProgramData\entra8344`, Exists: boolp(true), Secure: boolp(true), Writable: boolp(true)}
+			return winhost.StateDirStatus{Path: `C:\ProgramData\entra8344`, CheckedAs: winhost.StateDirWindowsDACL, Exists: boolp(true), Secure: boolp(true), Writable: boolp(true)}
 		},
 		EventLog: func() winhost.EventSourceStatus {
 			return winhost.EventSourceStatus{Source: "entra8344", Registered: boolp(true), MessageFile: winhost.EventMessageFile}

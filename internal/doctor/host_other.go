@@ -11,11 +11,11 @@ import (
 // Windows notions, so unknown.
 func processIdentity() Process {
 	return Process{User: fmt.Sprintf("uid %d", os.Geteuid()),
-		Problem: "unknown: not a Windows host (SYSTEM and elevation are Windows notions)"}
+		Problem: notWindows + " (SYSTEM and elevation are Windows notions)"}
 }
 
 // exeVersion off Windows: an ELF binary has no version resource.
 func exeVersion() Exe {
 	path, _ := os.Executable()
-	return Exe{Path: path, Problem: "unknown: version resources exist only in Windows executables"}
+	return Exe{Path: path, Problem: notWindows + " (version resources exist only in Windows executables)"}
 }

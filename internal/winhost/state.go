@@ -60,8 +60,12 @@ func EnsurePrivateDir(dir string) error {
 
 // StateDirStatus is what CheckStateDir found (doctor prints it).
 type StateDirStatus struct {
-	Path   string `json:"path"`
-	Exists *bool  `json:"exists"`
+	Path string `json:"path"`
+	// CheckedAs is what Secure was judged on: StateDirWindowsDACL (owner
+	// and DACL) or StateDirPOSIXMode (owner uid and mode, off Windows,
+	// which says nothing about SYSTEM or Administrators).
+	CheckedAs string `json:"checked_as"`
+	Exists    *bool  `json:"exists"`
 	// Secure: owner SYSTEM or Administrators (the current user off Windows)
 	// and no access for anyone else; nil when it could not be checked.
 	Secure *bool `json:"secure"`
@@ -82,8 +86,14 @@ func CheckStateDir() StateDirStatus {
 	return checkStateDirAt(dir)
 }
 
+// How a state directory's privacy is judged (StateDirStatus.CheckedAs).
+const (
+	StateDirWindowsDACL = "windows_dacl"
+	StateDirPOSIXMode   = "posix_mode"
+)
+
 func checkStateDirAt(dir string) StateDirStatus {
-	st := StateDirStatus{Path: dir}
+	st := StateDirStatus{Path: dir, CheckedAs: stateDirCheckedAs}
 	yes, no := true, false
 	if _, err := os.Lstat(dir); errors.Is(err, os.ErrNotExist) {
 		st.Exists = &no

@@ -9,6 +9,9 @@ import (
 	"syscall"
 )
 
+// stateDirCheckedAs: how checkPrivateDir below judges a directory.
+const stateDirCheckedAs = StateDirPOSIXMode
+
 // stateDir off Windows: $TMPDIR/entra8344-<uid>. Tests point it at their
 // own folder with t.Setenv("TMPDIR", t.TempDir()).
 func stateDir() (string, error) {

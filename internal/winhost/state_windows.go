@@ -14,6 +14,9 @@ import (
 // files and folders created inside.
 const privateDirSDDL = "O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)"
 
+// stateDirCheckedAs: how checkPrivateDir below judges a directory.
+const stateDirCheckedAs = StateDirWindowsDACL
+
 // stateDir is %ProgramData%\entra8344. The known-folder API, not the
 // environment variable, which whoever starts the process could set.
 func stateDir() (string, error) {
