@@ -184,9 +184,25 @@ func (r *run) detect(ctx context.Context) {
 	r.v.Collection.Timings.Classify += time.Since(t).Milliseconds()
 }
 
-// exportErrors runs csexport once per connector; it reports whether any
+// exportErrors runs csexport once per connector whose run history does not
+// prove it clean (needsCSExport); it reports whether any
 // connector's export errors could not be read.
 func (r *run) exportErrors(ctx context.Context, facts winhost.Facts, st *adsync.State, agg *aggregator) bool {
+	need, needed := make([]bool, len(st.Connectors)), false
+	now := r.env.Now()
+	for i, c := range st.Connectors {
+		why := needsCSExport(c, st.Scheduler, now)
+		if why == "" {
+			r.v.Sync.Connectors[i].CSExport = CSExportHistoryClean
+			r.env.Log.Printf("csexport %q: not started, the run history of the last cycle shows no export error", c.Name)
+			continue
+		}
+		r.env.Log.Printf("csexport %q: started: %s", c.Name, why)
+		need[i], needed = true, true
+	}
+	if !needed {
+		return false
+	}
 	exe, err := adsync.CSExportPath(facts.ADSyncImagePath, facts.SyncEngineDir)
 	if err != nil {
 		r.fail("csexport-not-found", err.Error(), "csexport.exe")
@@ -200,6 +216,9 @@ func (r *run) exportErrors(ctx context.Context, facts winhost.Facts, st *adsync.
 	defer os.Remove(dir) // each csexport run removes its own file
 	failed := false
 	for i, c := range st.Connectors {
+		if !need[i] {
+			continue
+		}
 		vc := &r.v.Sync.Connectors[i]
 		n := 0
 		st, err := adsync.ExportErrorsOf(ctx, r.runner, exe, c.Name, dir, i, r.o.CSExportTimeout, func(e adsync.ExportError) error {

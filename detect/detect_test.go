@@ -63,6 +63,9 @@ func TestProcessBudget(t *testing.T) {
 			if total != v.Collection.ProcessesStarted {
 				t.Errorf("verdict says %d processes, runner saw %d", v.Collection.ProcessesStarted, total)
 			}
+			if name == "healthy" && total != 1 {
+				t.Errorf("a healthy server must start exactly 1 process (the collector), started %v", started)
+			}
 			switch v.Status {
 			case schema.StatusNotApplicable, schema.StatusSyncServiceDown:
 				if total != 0 {

@@ -82,6 +82,10 @@ func writeHostText(b *strings.Builder, v *schema.Verdict) {
 		if len(c.Runs) > 0 {
 			fmt.Fprintf(b, ", last run %s: %s", e(c.Runs[0].Profile), e(c.Runs[0].Result))
 		}
+		if c.CSExport == CSExportHistoryClean {
+			b.WriteString("), csexport not run: the last cycle's run history shows no export error\n")
+			continue
+		}
 		fmt.Fprintf(b, "), csexport %s, %s\n", e(c.CSExport), textout.Count(c.ExportErrors, "export error"))
 	}
 }

@@ -112,7 +112,9 @@ type Connector struct {
 	Account    *Account `json:"account"`
 	Partitions []string `json:"partitions"`
 	Runs       []Run    `json:"runs"`
-	// CSExport is ok, failed or skipped; ExportErrors counts what csexport /f:e listed.
+	// CSExport is ok, failed, skipped (staging) or history-clean (not run: the
+	// last cycle's run history proves no export error); ExportErrors counts
+	// what csexport /f:e listed.
 	CSExport     string `json:"csexport"`
 	ExportErrors int    `json:"export_errors"`
 }

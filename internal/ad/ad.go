@@ -29,6 +29,10 @@ type Request struct {
 	// a *ForestError, before any other server is dialled, when the forest
 	// reached has none of them (a connector renamed or pointed elsewhere).
 	ExpectNCs []string
+	// ScanGrants lists every explicit allow ACE of the found accounts (and
+	// their groups) in every domain naming context of the forest
+	// (Snapshot.Grants): one paged subtree search per naming context.
+	ScanGrants bool
 	// Confine: every object must lie in a domain of the forest reached and
 	// every account's domain must be one of its domains, or the read fails
 	// with a *ForestError before any other server is dialled. The DC path
@@ -70,6 +74,10 @@ type Snapshot struct {
 	Containers map[string]*Object
 	Groups     map[string]*Group // protected-group candidates, key: normalized DN
 	Warnings   []Warning
+	// Grants and GrantScans are filled when Request.ScanGrants is set.
+	Grants     []Grant
+	GrantScans []GrantScan
+	domainsAll []*Domain
 }
 
 // Warning is something that could not be read; the diagnosis goes on without it.

@@ -39,6 +39,10 @@ func Read(ctx context.Context, dialer ldap.Dialer, req Request) (*Snapshot, erro
 		r.readDomain(d)
 	}
 	r.rootGroups(domains)
+	if r.req.ScanGrants {
+		r.s.domainsAll = domains
+		r.scanGrants(domains)
+	}
 	// The schema last: one search for the failing attributes and the
 	// objects' structural classes, which are known only now.
 	r.schema()

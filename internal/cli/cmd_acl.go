@@ -19,6 +19,12 @@ type AclCmd struct {
 	DN      string        `arg:"" optional:"" help:"Object to read (default: AdminSDHolder of the domain of the DC read)."`
 	Server  string        `help:"Domain controller to read from (default: the locator's choice)."`
 	Timeout time.Duration `help:"Give up after this long. ${durations}" default:"1m"`
+	// Access review (issue 17 §3): the same read-only command, because it
+	// is the same question (who may do what, as the directory says) over
+	// the same host dialer, only for one trustee across the forest.
+	Account string `help:"Access review: list every explicit ACE granting DOMAIN\\user (its SID or one of its groups) anything, across the forest's domain naming contexts, flagging broad grants and AdminSDHolder."`
+	Format  string `help:"Output of --account: ${enum}." enum:"json,csv,text" default:"json"`
+	Replay  string `help:"Read a scenario's directory snapshot instead of the live directory (DIR or built-in NAME)."`
 }
 
 // aclResult is acl's one JSON document.
@@ -35,6 +41,12 @@ type aclResult struct {
 }
 
 func (c *AclCmd) Run(stdio *IO) error {
+	if c.Account != "" {
+		return c.review(stdio)
+	}
+	if c.Format != "json" || c.Replay != "" {
+		return fmt.Errorf("--format and --replay apply to the access review (--account DOMAIN\\user) only")
+	}
 	res := c.read()
 	b, err := json.MarshalIndent(res, "", "  ")
 	if err != nil {
