@@ -1,6 +1,7 @@
 package winhost
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,7 +17,13 @@ type registryEnv struct{}
 const systemEnvKey = `SYSTEM\CurrentControlSet\Control\Session Manager\Environment`
 
 func (registryEnv) PSModulePath() (string, error) {
-	return readHKLMString(systemEnvKey, psModulePathEnv)
+	v, err := readHKLMString(systemEnvKey, psModulePathEnv)
+	if errors.Is(err, registry.ErrNotExist) {
+		// No machine value (Wine has none): the child builds its default,
+		// which is what Windows PowerShell does without one; no note.
+		return "", nil
+	}
+	return v, err
 }
 
 func (registryEnv) Lookup(name string) (string, bool) {
