@@ -264,7 +264,7 @@ func classifyOne(s *ad.Snapshot, acct *ad.Account, o *ad.Object, dn, name string
 		ev.Decision += fmt.Sprintf(" (%d ACEs of a kind this tool cannot evaluate may change that on a DC)", n)
 	}
 	if dec.ACE >= 0 {
-		ev.Decision += " (" + originOf(o, dec.ACE, holder) + ")"
+		ev.Decision += " (" + originOf(s, o, dec.ACE, holder) + ")"
 	}
 	self := "the object itself"
 	if c := strings.ToLower(o.StructuralClass()); c == "user" || c == "inetorgperson" || c == "computer" {

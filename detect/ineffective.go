@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"entra8344/internal/ad"
+	"entra8344/internal/ldap"
 	"entra8344/internal/ntsd"
 )
 
@@ -36,17 +37,59 @@ func ineffectiveText(sd *ntsd.SecurityDescriptor, q ntsd.WriteCheck, dom *ntsd.S
 }
 
 // originOf says where ACE i of an object's DACL comes from: explicit on
-// the object, inherited from a parent container, or (a protected object)
-// copied from AdminSDHolder by the protection task.
-func originOf(o *ad.Object, i int, holder *ad.AdminSDHolder) string {
+// the object, inherited from which container (the nearest ancestor read
+// whose DACL holds it as an explicit inheritable ACE), or (a protected
+// object) copied from AdminSDHolder by the protection task.
+func originOf(s *ad.Snapshot, o *ad.Object, i int, holder *ad.AdminSDHolder) string {
 	a := o.SD.DACL.ACEs[i]
 	switch {
 	case a.IsInherited():
-		return "inherited from a parent container of the object"
+		if c := inheritedFrom(s, o, a); c != "" {
+			return "inherited from " + c
+		}
+		return "inherited from a parent container the read did not reach"
 	case o.SD.DACLProtected() && holder != nil && holder.SD != nil && holder.SD.DACL != nil && holder.SD.DACL.Index(a) >= 0:
 		return "copied from AdminSDHolder by the protection task"
 	}
 	return "explicit on the object"
+}
+
+// inheritedFrom walks up from o's parent through the containers the read
+// holds and returns the DN of the first one where an inheritable ACE that
+// gives a is explicit; "" when none of those read has it. An ancestor that
+// holds it only as an inherited copy passes the search on upward; one whose
+// DACL is protected stops it (nothing above reaches below it).
+func inheritedFrom(s *ad.Snapshot, o *ad.Object, a ntsd.ACE) string {
+	if s == nil {
+		return ""
+	}
+	p, err := ldap.ParseDN(o.DN)
+	if err != nil {
+		return ""
+	}
+	for q := p.Parent(); len(q) > 0; q = q.Parent() {
+		c := s.Containers[q.Normal()]
+		if c == nil || !c.Found || c.SD == nil || c.SD.DACL == nil {
+			return ""
+		}
+		for _, b := range c.SD.DACL.ACEs {
+			if b.Flags&(ntsd.ContainerInherit|ntsd.ObjectInherit) != 0 && sameGrant(a, b) && !b.IsInherited() {
+				return c.DN
+			}
+		}
+		if c.SD.DACLProtected() {
+			return ""
+		}
+	}
+	return ""
+}
+
+// sameGrant: b, inherited, gives what a gives: the same type, rights,
+// trustee and object type (the flags and the inherited object type are
+// what inheritance rewrites).
+func sameGrant(a, b ntsd.ACE) bool {
+	return a.Type == b.Type && a.Mask == b.Mask && a.SID.Equal(b.SID) &&
+		a.ObjectFlags&ntsd.ObjectTypePresent == b.ObjectFlags&ntsd.ObjectTypePresent && a.ObjectType == b.ObjectType
 }
 
 // holderQuestion is the access question of a diagnosis asked of its
