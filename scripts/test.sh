@@ -118,10 +118,10 @@ chromium --version 2>/dev/null
 export ENTRA8344_REQUIRE_CHROMIUM=1
 
 step "go test ./... (unit, golden scenarios, schema, LDAP transports against Samba)"
-go test -count=1 $(go list ./... | grep -v /internal/ad/sambatest)
+go test -count=1 $(go list ./... | grep -v /internal/cli/sambatest)
 
 # Alone, after the rest: it adds 1,000 users and 500 Domain Admins members,
 # which would change what other packages' searches of the same DC return.
 step "Samba: access evaluation vs. Samba's enforcement, 1,000-object read"
-go test -count=1 -v ./internal/ad/sambatest/ >"$out/sambatest.log" 2>&1 || { cat "$out/sambatest.log"; exit 1; }
+go test -count=1 -v ./internal/cli/sambatest/ >"$out/sambatest.log" 2>&1 || { cat "$out/sambatest.log"; exit 1; }
 grep -E '^(--- |ok)|agree|LDAP operations|granted on Samba' "$out/sambatest.log"

@@ -168,7 +168,7 @@ log "passed in $((SECONDS - t0)) s"
 # Alone (it changes AdminSDHolder and Domain Admins), while the prefix is up.
 if [ -n "${SAMBA_DC_LDAP_URL:-}" ]; then
 	log "entra8344.exe remediate --plan / revert under Wine against Samba"
-	if ! go test -count=1 -run '^TestWineRemediateOnSamba$' -v ./internal/ad/sambatest/ >"$work/wine-remediate.log" 2>&1; then
+	if ! go test -count=1 -run '^TestWineRemediateOnSamba$' -v ./internal/cli/sambatest/ >"$work/wine-remediate.log" 2>&1; then
 		cat "$work/wine-remediate.log"
 		exit 1
 	fi

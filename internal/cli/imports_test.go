@@ -36,12 +36,7 @@ var arrowRules = []struct {
 // knownViolations are the arrows that point the wrong way today, each with
 // why it is not yet fixed. The test fails when one of them is gone too, so
 // the list only shrinks: delete the entry with the fix.
-var knownViolations = map[string]string{
-	// The Samba integration suite drives the whole product (in its tests);
-	// it belongs beside the CLI rather than under internal/ad.
-	"entra8344/internal/ad/sambatest -> entra8344/detect":    "the Samba end-to-end tests",
-	"entra8344/internal/ad/sambatest -> entra8344/remediate": "the Samba end-to-end tests",
-}
+var knownViolations = map[string]string{}
 
 // TestImportArrows reads the module's imports (go list, tests included)
 // and fails on any arrow that points the wrong way.

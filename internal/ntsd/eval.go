@@ -61,7 +61,7 @@ func mapGeneric(m uint32) uint32 {
 // inheritedObjectTypeMatters is the single place that decides whether an
 // object ACE's InheritedObjectType restricts the access check. MS-DTYP
 // 2.5.3.2 AccessCheck never looks at it (it only steers inheritance, MS-DTYP
-// 2.5.3.4.1), and Samba ignores it too: internal/ad/sambatest checks 24
+// 2.5.3.4.1), and Samba ignores it too: internal/cli/sambatest checks 24
 // such cases against a real Samba DC's enforcement. Were it to matter, an
 // ACE naming another class than WriteCheck.Class would be skipped.
 const inheritedObjectTypeMatters = false

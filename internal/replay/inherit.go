@@ -19,7 +19,7 @@ import (
 // snapshot's other inherited ACEs stay as recorded), an ACE applies where
 // its inherited object type is the descendant's structural class (else it
 // is kept inherit-only, passing further down), and NO_PROPAGATE_INHERIT is
-// not modelled. A real DC (Samba in internal/ad/sambatest) does it for real.
+// not modelled. A real DC (Samba in internal/cli/sambatest) does it for real.
 func propagateInheritance(dir *memdir.Dir) func(dn string, before, after []byte) error {
 	return func(dn string, before, after []byte) error {
 		old, err1 := ntsd.Parse(before)

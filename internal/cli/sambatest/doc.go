@@ -12,7 +12,7 @@
 //	unshare -n bash -c 'ip link set lo up
 //	  export SAMBA_DC_DIR=/tmp/entra8344-samba-sambatest
 //	  bash scripts/samba-dc.sh up > /tmp/sambatest.env && . /tmp/sambatest.env &&
-//	  go test -count=1 -v ./internal/ad/sambatest/
+//	  go test -count=1 -v ./internal/cli/sambatest/
 //	  bash scripts/samba-dc.sh down'
 //
 // Every test works in its own OU (OU=entra8344-sambatest-<random>) and
