@@ -12,6 +12,7 @@ import (
 
 	"entra8344/detect"
 	"entra8344/fixtures"
+	"entra8344/fixtures/essentials"
 	"entra8344/internal/ldap"
 	"entra8344/schema"
 )
@@ -27,12 +28,21 @@ const expectedFile = "expected-remediate.json"
 func TestRemediateGolden(t *testing.T) {
 	n := 0
 	for _, name := range fixtures.Names() {
-		w := newWorld(t, name, true)
-		if !w.sc.HasDirectory() {
-			continue
+		fsys, _, err := fixtures.Scenario(name)
+		if err != nil {
+			t.Fatal(err)
 		}
+		ess, err := essentials.Load(fsys)
+		if err != nil {
+			t.Fatalf("scenario %s: %v", name, err)
+		}
+		w := newWorld(t, name, true)
 		v := detect.Run(context.Background(), w.detectEnv(), detect.DefaultOptions())
-		if v.Status != schema.StatusRemediable {
+		if !w.sc.HasDirectory() || v.Status != schema.StatusRemediable {
+			// A scenario whose design is a remediate run must get one.
+			if ess.Remediate != nil {
+				t.Errorf("%s: the essentials state a remediate result, but the verdict is %s: no remediate run", name, v.Status)
+			}
 			continue
 		}
 		n++
@@ -43,9 +53,13 @@ func TestRemediateGolden(t *testing.T) {
 			got := normalize(t, res)
 			path := filepath.Join("..", "fixtures", "scenarios", name, expectedFile)
 			// Under -update the assertions below still run: a golden file is
-			// never rewritten to a result that is not verified (issue 19 §3).
+			// never rewritten to a result that is not verified, nor to one
+			// that contradicts the scenario's hand-written essentials.
 			if res.Status != schema.ResultVerified {
 				t.Fatalf("%s: %s: not writing %s", res.Status, res.Summary, path)
+			}
+			if bad := ess.CheckResult(res); len(bad) > 0 {
+				t.Fatalf("the result contradicts the essentials in %s/scenario.json (not writing %s):\n  %s", name, path, strings.Join(bad, "\n  "))
 			}
 			if *update {
 				if err := os.WriteFile(path, got, 0o644); err != nil {

@@ -171,6 +171,10 @@ func FuzzParseCollector(f *testing.F) {
 		f.Add(wrapConnector(string(b)))
 	}
 	f.Add([]byte(`{"scheduler":{"NextSyncCycleStartTimeInUTC":"\/Date(-62135596800000)\/"}}`))
+	for _, b := range scenarioCollectors(f) { // every scenario's collector.json (issue 19 §5)
+		f.Add(b)
+		f.Add(utf16With(string(b), false))
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		st, err := ParseCollector(raw)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"entra8344/fixtures"
+	"entra8344/fixtures/essentials"
 	"entra8344/remediate"
 	"entra8344/schema"
 )
@@ -71,6 +72,11 @@ func TestScenarios(t *testing.T) {
 				t.Errorf("exit code %d, verdict says %d", code, got.ExitCode)
 			}
 			path := filepath.Join("..", "..", "fixtures", "scenarios", name, "expected.json")
+			// The hand-written essentials are the oracle the golden file is
+			// not: -update never writes a verdict that contradicts them.
+			if bad := checkEssentials(t, name, &got); len(bad) > 0 {
+				t.Fatalf("the verdict contradicts the essentials in %s/scenario.json (not writing expected.json):\n  %s", name, strings.Join(bad, "\n  "))
+			}
 			if *update {
 				b, err := schema.Marshal(got)
 				if err != nil {
@@ -92,6 +98,20 @@ func TestScenarios(t *testing.T) {
 			}
 		})
 	}
+}
+
+// checkEssentials checks a verdict against its scenario's essentials.
+func checkEssentials(t *testing.T, name string, v *schema.Verdict) []string {
+	t.Helper()
+	fsys, _, err := fixtures.Scenario(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := essentials.Load(fsys)
+	if err != nil {
+		t.Fatalf("scenario %s: %v", name, err)
+	}
+	return e.CheckVerdict(v)
 }
 
 func TestDemoFormats(t *testing.T) {

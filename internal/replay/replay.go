@@ -37,6 +37,9 @@ type Meta struct {
 	Description string                `json:"description"`
 	Now         string                `json:"now"`
 	Processes   map[string]ProcessSim `json:"processes,omitempty"`
+	// Essentials is the golden tests' hand-written oracle (package
+	// fixtures/essentials); a replay does not read it.
+	Essentials json.RawMessage `json:"essentials,omitempty"`
 }
 
 // ProcessSim changes how a recorded process behaves: keyed "powershell" or "csexport".
