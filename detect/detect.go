@@ -34,6 +34,10 @@ type Env struct {
 	// the directory diagnosis for NoDirectoryReason.
 	Directory         DirectorySource
 	NoDirectoryReason string
+	// Baseline, when one is recorded, is compared with the directory now
+	// (drift findings); BaselineErr says why a recorded one was not used.
+	Baseline    *Baseline
+	BaselineErr error
 }
 
 // DirectorySource gives the domain controllers of an AD connector's forest:
@@ -87,6 +91,10 @@ type run struct {
 	// dcPath: the DC path (RunPlanned), whose read is confined to this
 	// DC's own forest.
 	dcPath bool
+	// recording: `baseline` (no csexport; the grants are read and kept).
+	recording bool
+	forests   []*ForestFacts
+	st        *adsync.State
 }
 
 func newVerdict(env Env, o Options) *schema.Verdict {
@@ -158,6 +166,11 @@ func (r *run) detect(ctx context.Context) {
 	}
 	if len(st.Connectors) == 0 {
 		r.fail("no-connectors", "the sync engine returned no connectors", "Get-ADSyncConnector")
+		return
+	}
+	r.st = st
+	if r.recording {
+		r.directory(ctx, facts, st, newAggregator(r.o.MaxObjects))
 		return
 	}
 	if s := st.Scheduler; s != nil && s.StagingModeEnabled != nil && *s.StagingModeEnabled {

@@ -48,6 +48,9 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 			ExpectNCs: expect,
 			Confine:   r.dcPath,
 			Accounts:  []ad.AccountRef{{Connector: c.Name, Domain: c.LoginDomain, User: c.LoginUser}},
+			// The grants are read for a baseline and to compare with one:
+			// one paged subtree search per domain naming context.
+			ScanGrants: r.recording || r.env.Baseline != nil,
 		}
 		attrs := map[string]bool{}
 		for _, fo := range f.Failing {
@@ -86,6 +89,10 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 		}
 	}
 	dir.LDAPOperations = ops
+	r.forests = forests
+	if r.env.BaselineErr != nil {
+		r.warn("baseline-unreadable", r.env.BaselineErr.Error(), BaselineFile)
+	}
 	read := 0
 	for _, f := range forests {
 		if f.Snapshot != nil {
@@ -112,6 +119,7 @@ func (r *run) directory(ctx context.Context, facts winhost.Facts, st *adsync.Sta
 	dir.Performed = true
 	dir.Reason = fmt.Sprintf("read %d of %d AD DS connectors' directories", read, len(forests))
 	fillDirectory(dir, forests, diags, plan)
+	r.drift(forests, role)
 	for i := range r.v.Findings {
 		f := &r.v.Findings[i]
 		for j := range f.Objects {

@@ -1,7 +1,6 @@
 package remediate
 
 import (
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"entra8344/internal/statefile"
 )
 
 // EnvApprovalKey holds an MSP-wide approval key (base64, base64url or hex,
@@ -92,20 +93,10 @@ func ReplayKey(scenario string) []byte {
 }
 
 // JournalKey derives, from an approval key (the host's, the MSP's or a
-// replay's), the key that journals and used-approval records are
-// authenticated under. The distinct label keeps the two apart: no journal
-// MAC is ever a valid token MAC, nor the reverse.
-func JournalKey(approvalKey []byte) []byte {
-	m := hmac.New(sha256.New, approvalKey)
-	m.Write([]byte("entra8344 journal key v1"))
-	return m.Sum(nil)
-}
+// replay's), the key that journals, used-approval records and the baseline
+// are authenticated under (internal/statefile, shared with detect).
+func JournalKey(approvalKey []byte) []byte { return statefile.Key(approvalKey) }
 
 // stateMAC authenticates one state-directory document of kind under a
-// journal key (hex HMAC-SHA256 over the kind and the document).
-func stateMAC(key []byte, kind string, doc []byte) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("entra8344 " + kind + " v1\x00"))
-	m.Write(doc)
-	return hex.EncodeToString(m.Sum(nil))
-}
+// journal key (statefile.MAC).
+func stateMAC(key []byte, kind string, doc []byte) string { return statefile.MAC(key, kind, doc) }

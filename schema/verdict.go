@@ -32,6 +32,11 @@ const (
 	KindPermission8344 FindingKind = "permission-8344"
 	KindCloudConflict  FindingKind = "cloud-conflict"
 	KindOther          FindingKind = "other"
+	// Drift against the recorded baseline (entra8344 baseline): no export
+	// error needed, these come before one.
+	KindACERemoved    FindingKind = "connector-ace-removed"
+	KindACEChanged    FindingKind = "connector-ace-changed"
+	KindACEAddedBroad FindingKind = "connector-ace-added-broad"
 )
 
 // Verdict is what `entra8344 detect` prints.
@@ -162,6 +167,26 @@ type Finding struct {
 	NextStep       string      `json:"next_step"`
 	Objects        []Object    `json:"objects"`
 	ObjectsOmitted int         `json:"objects_omitted"`
+	// Drift is set on the connector-ace-* kinds only.
+	Drift *Drift `json:"drift,omitempty"`
+}
+
+// Drift is where and which connector ACE differs from the baseline.
+// BaselineACE / ACE are the SDDL before and now ("" when absent);
+// Restorable: entra8344 may write exactly BaselineACE back (the plan's
+// changes named in Changes); otherwise Manual is the line to type.
+type Drift struct {
+	DN                 string   `json:"dn"`
+	DomainNC           string   `json:"domain_nc"`
+	AdminSDHolder      bool     `json:"admin_sd_holder"`
+	Trustee            string   `json:"trustee"`
+	Account            string   `json:"account"`
+	BaselineACE        string   `json:"baseline_ace"`
+	ACE                string   `json:"ace"`
+	BaselineRecordedAt string   `json:"baseline_recorded_at"`
+	Restorable         bool     `json:"restorable"`
+	Changes            []string `json:"changes"`
+	Manual             string   `json:"manual"`
 }
 
 type Object struct {

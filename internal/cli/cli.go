@@ -69,6 +69,7 @@ type CLI struct {
 	Revert    RevertCmd    `cmd:"" help:"Remove exactly the ACEs a remediation added (by its journal id); prints one JSON result."`
 	Summarize SummarizeCmd `cmd:"" help:"Fleet view: summarize many verdicts (files, folders, NDJSON on stdin) as JSON, CSV or one self-contained HTML page."`
 	Doctor    DoctorCmd    `cmd:"" help:"Read-only self-check of this host and its directory access (run it first on a new server); prints one JSON report."`
+	Baseline  BaselineCmd  `cmd:"" help:"Record the connector accounts' ACEs (and sync scope) in the state directory, authenticated; detect then reports drift. --show prints it; a second run prints what changed and replaces it only with --replace."`
 	Acl       AclCmd       `cmd:"" help:"Print an object's DACL (bytes and SDDL) as the directory returns it, as JSON (default: AdminSDHolder)."`
 	Schema    SchemaCmd    `cmd:"" help:"Print an embedded JSON Schema (verdict, result, summary, doctor)."`
 	Replay    ReplayCmd    `cmd:"" help:"Replay sessions: each --replay scenario keeps its directory, simulated sync engine, clock and state directory between runs, in your cache folder."`

@@ -2,11 +2,15 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"time"
 
 	"entra8344/detect"
+	"entra8344/internal/statefile"
 	"entra8344/schema"
 )
 
@@ -45,6 +49,8 @@ func (c *DetectCmd) Run(stdio *IO) error {
 		Directory: h.Directory, NoDirectoryReason: h.NoDirectoryReason}
 	if c.NoDirectory {
 		env.Directory, env.NoDirectoryReason = nil, "skipped (--no-directory)"
+	} else {
+		env.Baseline, env.BaselineErr = loadBaseline(h)
 	}
 
 	o := detect.DefaultOptions()
@@ -104,4 +110,26 @@ func render(w io.Writer, format string, v *schema.Verdict, doc []byte) error {
 		_, err = w.Write(doc)
 	}
 	return err
+}
+
+// loadBaseline reads the recorded baseline, if any. A state directory that
+// cannot be resolved means no baseline here (that run's other checks say
+// why); a baseline that is there but fails its MAC is reported.
+func loadBaseline(h *Host) (*detect.Baseline, error) {
+	if h.BaselinePath == nil {
+		return nil, nil
+	}
+	path, err := h.BaselinePath()
+	if err != nil {
+		h.Log.Printf("no baseline read: %v", err)
+		return nil, nil
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil // none recorded: the approval key is not needed
+	}
+	k, _, err := h.Key()
+	if err != nil {
+		return nil, fmt.Errorf("the baseline %s was not checked: the approval key: %w", path, err)
+	}
+	return detect.LoadBaseline(path, statefile.Key(k))
 }

@@ -61,6 +61,9 @@ type needs struct {
 	// dialer: the command cannot run without its forest's dialer.
 	dialer   bool
 	stateLog stateLogWhen
+	// baseline: the command reads (detect) or writes (baseline) the
+	// recorded baseline in the state directory (Host.BaselinePath).
+	baseline bool
 }
 
 // stateLogWhen is when a command's log also goes to the state directory's
@@ -78,7 +81,8 @@ const (
 )
 
 var commandNeeds = map[string]needs{
-	"detect":    {stateLog: stateLogAlways},
+	"detect":    {stateLog: stateLogAlways, baseline: true},
+	"baseline":  {dialer: true, baseline: true},
 	"remediate": {stateDir: "lock, journal, approval key", changes: true, stateLog: stateLogLive},
 	"revert":    {stateDir: "lock, journal", changes: true, dialer: true, stateLog: stateLogLive},
 	"acl":       {},
@@ -104,7 +108,10 @@ type Host struct {
 	// StateDir holds the lock and the journals: resolved only for commands
 	// that keep them (commandNeeds), "" otherwise.
 	StateDir string
-	Now      func() time.Time
+	// BaselinePath is where the baseline is kept (commands with
+	// needs.baseline): the state directory's, a replay session's.
+	BaselinePath func() (string, error)
+	Now          func() time.Time
 	// Sync starts a sync cycle of the policy (remediate --sync).
 	Sync func(context.Context, adsync.Policy) error
 	Log  *log.Logger
@@ -233,6 +240,9 @@ func (h *Host) replay(spec HostSpec, need needs) error {
 			}
 		}
 	}
+	if need.baseline {
+		h.BaselinePath = func() (string, error) { return replayBaseline(spec.StateDir, sess.StateDir(), sc.FS) }
+	}
 	h.save = func(ctx context.Context) error { return sess.Save(ctx, dir, runner) }
 	facts := sc.Facts
 	h.Sync = func(ctx context.Context, p adsync.Policy) error {
@@ -253,6 +263,15 @@ func (h *Host) live(spec HostSpec, need needs) error {
 		h.StateDir = dir
 	}
 	h.Now, h.WritesEvents = time.Now, true
+	if need.baseline {
+		h.BaselinePath = func() (string, error) {
+			dir, err := stateDirOr(spec.StateDir)
+			if err != nil {
+				return "", fmt.Errorf("the state directory (baseline): %w", err)
+			}
+			return filepath.Join(dir, detect.BaselineFile), nil
+		}
+	}
 	h.Key = approvalKey("", hostApprovalKey)
 	h.Prober, h.Runner = winhost.NewProber(), winhost.NewRunner()
 	d, why := newLiveDialer()

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"entra8344/detect"
 	"entra8344/fixtures"
+	"entra8344/internal/atomicfile"
 	"entra8344/internal/replay"
 )
 
@@ -116,4 +118,33 @@ func (c *ReplayResetCmd) Run(stdio *IO) error {
 	}
 	_, err = stdio.Stdout.Write(append(b, '\n'))
 	return err
+}
+
+// replayBaseline is a replay's baseline file: in the session's state
+// directory (or --state-dir), seeded from the scenario's committed
+// baseline.json the first time. The seed is only bytes: it is
+// authenticated when loaded, under the scenario's replay key.
+func replayBaseline(flagDir, sessDir string, scenario fs.FS) (string, error) {
+	dir := flagDir
+	if dir == "" {
+		dir = sessDir
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("the replay session's state directory: %w", err)
+	}
+	path := filepath.Join(dir, detect.BaselineFile)
+	if _, err := os.Stat(path); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return path, err
+	}
+	seed, err := fs.ReadFile(scenario, detect.BaselineFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		return path, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("the scenario's %s: %w", detect.BaselineFile, err)
+	}
+	if err := atomicfile.WriteFile(path, seed, 0o600); err != nil {
+		return "", fmt.Errorf("seed the replay session's baseline: %w", err)
+	}
+	return path, nil
 }
