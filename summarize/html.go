@@ -199,10 +199,14 @@ var findingLabels = map[schema.FindingKind]string{
 	schema.KindPermission8344: "AD refused the write (8344)",
 	schema.KindCloudConflict:  "Cloud-side conflict",
 	schema.KindOther:          "Other export error",
+	schema.KindACERemoved:     "Connector permission removed since the baseline",
+	schema.KindACEChanged:     "Connector permission changed since the baseline",
+	schema.KindACEAddedBroad:  "Broad connector permission added since the baseline",
 }
 
 var findingShort = map[schema.FindingKind]string{
 	schema.KindPermission8344: "8344", schema.KindCloudConflict: "conflict", schema.KindOther: "other",
+	schema.KindACERemoved: "ace-removed", schema.KindACEChanged: "ace-changed", schema.KindACEAddedBroad: "ace-added-broad",
 }
 
 var diagnosisLabels = map[schema.DiagnosisKind]string{

@@ -21,7 +21,8 @@ import (
 var knownVersions = map[string]bool{"entra8344.verdict.v2": true}
 
 // findingKinds is the verdict schema's finding kind enum, in report order.
-var findingKinds = []schema.FindingKind{schema.KindPermission8344, schema.KindCloudConflict, schema.KindOther}
+var findingKinds = []schema.FindingKind{schema.KindPermission8344, schema.KindCloudConflict, schema.KindOther,
+	schema.KindACERemoved, schema.KindACEChanged, schema.KindACEAddedBroad}
 
 func init() {
 	knownVersions[schema.VerdictVersion] = true

@@ -197,3 +197,19 @@ func TestReasonPaths(t *testing.T) {
 		t.Errorf("reason %q", reason)
 	}
 }
+
+// TestDriftFindingsCounted: the drift findings a baseline gives (issue 17)
+// are verdicts the fleet view counts, not rejects.
+func TestDriftFindingsCounted(t *testing.T) {
+	valid := string(fixtureVerdicts(t)["mixed"])
+	for i, k := range []schema.FindingKind{schema.KindACERemoved, schema.KindACEChanged, schema.KindACEAddedBroad} {
+		doc := strings.Replace(valid, `"kind": "other"`, `"kind": "`+string(k)+`"`, 1)
+		h, reason := parseVerdict([]byte(doc))
+		if h == nil {
+			t.Fatalf("%s: rejected: %s", k, reason)
+		}
+		if bit := 3 + i; h.findings&(1<<bit) == 0 || findingKinds[bit] != k || findingLabels[k] == "" || findingShort[k] == "" {
+			t.Errorf("%s: not counted under its kind, or without a label", k)
+		}
+	}
+}
