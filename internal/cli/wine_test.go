@@ -47,8 +47,9 @@ func TestUnderWine(t *testing.T) {
 	})
 	for _, name := range fixtures.Names() {
 		t.Run(name, func(t *testing.T) {
-			stdout, stderr, code := wine("detect", "--replay", name)
-			want, _, wantCode := runCLI(t, "detect", "--replay", name)
+			// Fresh sessions: each run sees the scenario as recorded, whatever ran before.
+			stdout, stderr, code := wine("detect", "--replay", name, "--fresh")
+			want, _, wantCode := runCLI(t, "detect", "--replay", name, "--fresh")
 			if stderr != "" {
 				t.Errorf("stderr %q", stderr)
 			}
@@ -92,7 +93,7 @@ func TestUnderWine(t *testing.T) {
 	// The replayed remediation as the Windows exe does it: lock, journal
 	// (atomic rename), the one ACE, the simulated task, the delta sync.
 	t.Run("remediate", func(t *testing.T) {
-		stdout, _, _ := wine("detect", "--replay", "demo")
+		stdout, _, _ := wine("detect", "--replay", "demo", "--fresh")
 		v := normalize(t, []byte(stdout))
 		if v.Approval == nil {
 			t.Fatal("the demo verdict under Wine has no approval token")
@@ -121,7 +122,7 @@ func TestUnderWine(t *testing.T) {
 		}
 	})
 	t.Run("summary", func(t *testing.T) {
-		stdout, stderr, code := wine("detect", "--replay", "demo", "--format", "summary")
+		stdout, stderr, code := wine("detect", "--replay", "demo", "--format", "summary", "--fresh")
 		if stderr != "" || code != exitRemedy || strings.Count(stdout, "\n") != 1 {
 			t.Errorf("summary under Wine: exit %d stderr %q stdout %q", code, stderr, stdout)
 		}
