@@ -131,7 +131,7 @@ func writePlanApprovals(b *strings.Builder, v *schema.Verdict) {
 		a := &list[i]
 		title := "Approval of the plan"
 		if len(list) > 1 {
-			title = fmt.Sprintf("Approval %d of %d of the plan, changes %s", i+1, len(list), strings.Join(a.Changes, ", "))
+			title = fmt.Sprintf("Approval %d of %d of the plan, changes %s", i+1, len(list), e(strings.Join(a.Changes, ", ")))
 		}
 		writeApprovalText(b, title, a, v)
 		for _, id := range a.Changes {
