@@ -106,6 +106,7 @@ func newVerdict(env Env, o Options) *schema.Verdict {
 		Findings:      []schema.Finding{},
 		Warnings:      []schema.Notice{},
 		Errors:        []schema.Notice{},
+		Approvals:     []schema.Approval{},
 		Directory:     emptyDirectory(),
 		Host:          schema.Host{ADSyncService: string(winhost.ServiceUnknown)},
 	}
@@ -352,7 +353,9 @@ func decideStatus(v *schema.Verdict, csexportFailed bool) schema.Status {
 		return schema.StatusError
 	}
 	if len(v.Findings) > 0 {
-		if p := v.Directory.Plan; v.Directory.Performed && len(p.Changes) > 0 && p.RemediableHere {
+		// Remediable when some part of the plan is this host's: the rest
+		// is approved for the DCs that must carry it out (PlanParts).
+		if p := v.Directory.Plan; v.Directory.Performed && HasHostPart(p) {
 			return schema.StatusRemediable
 		}
 		return schema.StatusExportErrors

@@ -71,7 +71,7 @@ func (r *run) planned(ctx context.Context, forests []PlannedForest) {
 	switch p := r.v.Directory.Plan; {
 	case !r.v.Directory.Performed:
 		r.fail("directory-unreadable", "the directory could not be read: "+r.v.Directory.Reason, "")
-	case len(p.Changes) > 0 && p.RemediableHere:
+	case HasHostPart(p):
 		r.v.Status = schema.StatusRemediable
 	case len(p.Changes) > 0:
 		r.v.Status = schema.StatusExportErrors

@@ -38,10 +38,7 @@ func WriteText(w io.Writer, v *schema.Verdict) error {
 	}
 	writeDirectoryText(&b, v.Directory)
 	writePlanText(&b, "Plan", v.Directory.Plan)
-	writeApprovalText(&b, "Approval of the plan", v.Approval, v)
-	if v.Approval == nil && len(v.Directory.Plan.Changes) > 0 {
-		writeNoApproval(&b, v.Directory.Plan)
-	}
+	writePlanApprovals(&b, v)
 	writePlanText(&b, "Cleanup (stale connector ACEs, approved apart)", v.Directory.Cleanup)
 	writeApprovalText(&b, "Approval of the cleanup", v.CleanupApproval, v)
 	for _, n := range v.Warnings {

@@ -29,6 +29,9 @@ func writeApprovalText(b *strings.Builder, title string, a *schema.Approval, v *
 	if a.Plan != "" {
 		fmt.Fprintf(b, "  Plan:        %s\n", e(a.Plan))
 	}
+	if len(a.Changes) > 0 {
+		fmt.Fprintf(b, "  Changes:     %s\n", e(strings.Join(a.Changes, ", ")))
+	}
 	vars := [][2]string{{"ENTRA8344_APPROVAL_TOKEN", a.Token}}
 	if a.Plan != "" {
 		vars = append(vars, [2]string{"ENTRA8344_APPROVAL_PLAN", a.Plan})
@@ -112,6 +115,48 @@ func plainArg(s string) bool {
 		}
 	}
 	return true
+}
+
+// writePlanApprovals prints every approval of the plan (one per part:
+// this host's and each DC's), then says which changes none covers and
+// where they can be approved. A verdict without approvals (written before
+// parts) has its one approval.
+func writePlanApprovals(b *strings.Builder, v *schema.Verdict) {
+	list := v.Approvals
+	if len(list) == 0 && v.Approval != nil {
+		list = []schema.Approval{*v.Approval}
+	}
+	covered := map[string]bool{}
+	for i := range list {
+		a := &list[i]
+		title := "Approval of the plan"
+		if len(list) > 1 {
+			title = fmt.Sprintf("Approval %d of %d of the plan, changes %s", i+1, len(list), e(strings.Join(a.Changes, ", ")))
+		}
+		writeApprovalText(b, title, a, v)
+		for _, id := range a.Changes {
+			covered[id] = true
+		}
+		if len(a.Changes) == 0 {
+			return // an approval without change ids binds the whole plan
+		}
+	}
+	rest := v.Directory.Plan
+	rest.Changes = nil
+	for _, c := range v.Directory.Plan.Changes {
+		if !covered[c.ID] {
+			rest.Changes = append(rest.Changes, c)
+		}
+	}
+	if len(rest.Changes) == 0 {
+		return
+	}
+	if len(list) > 0 {
+		// Some of the plan is approved: the rest is for other DCs.
+		rest.RemediableHere = false
+		fmt.Fprintf(b, "\nChanges %s:", e(changeIDs(rest.Changes)))
+	}
+	writeNoApproval(b, rest)
 }
 
 // writeNoApproval says why a plan with changes has no token, and where it

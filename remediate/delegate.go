@@ -41,6 +41,17 @@ type planParams struct {
 // PlanParams encodes the parameters of v's plan for the DC that carries it
 // out: base64url (no padding) of a small JSON document.
 func PlanParams(v *schema.Verdict) (string, error) {
+	return PartParams(v, v.Directory.Plan)
+}
+
+// PartParams encodes the parameters of one part of v's plan
+// (detect.PlanParts): only the diagnoses that link a change of the part,
+// so that the DC re-derives that part and no other.
+func PartParams(v *schema.Verdict, part schema.Plan) (string, error) {
+	inPart := map[string]bool{}
+	for _, c := range part.Changes {
+		inPart[c.ID] = true
+	}
 	accounts := map[string]string{}
 	for _, a := range v.Directory.ConnectorAccounts {
 		accounts[a.Connector] = a.Account
@@ -48,7 +59,7 @@ func PlanParams(v *schema.Verdict) (string, error) {
 	p := planParams{V: planParamsVersion}
 	byConnector := map[string]int{}
 	for _, g := range v.Directory.Diagnoses {
-		if len(g.Changes) == 0 || g.Kind == schema.DiagStaleConnectorACE {
+		if !linksAny(g.Changes, inPart) || g.Kind == schema.DiagStaleConnectorACE {
 			continue
 		}
 		i, ok := byConnector[g.Connector]
@@ -60,7 +71,7 @@ func PlanParams(v *schema.Verdict) (string, error) {
 			byConnector[g.Connector] = i
 			p.Forests = append(p.Forests, detect.PlannedForest{Connector: g.Connector, Account: accounts[g.Connector], Objects: []detect.PlannedObject{}})
 		}
-		for _, dn := range paramObjects(v.Directory.Plan, g) {
+		for _, dn := range paramObjects(part, g) {
 			p.Forests[i].Objects = append(p.Forests[i].Objects, detect.PlannedObject{DN: dn, Attributes: []string{g.Attribute}})
 		}
 	}
@@ -76,6 +87,15 @@ func PlanParams(v *schema.Verdict) (string, error) {
 		return "", fmt.Errorf("the plan's parameters are %d characters, more than %d", len(s), maxPlanParams)
 	}
 	return s, nil
+}
+
+func linksAny(ids []string, in map[string]bool) bool {
+	for _, id := range ids {
+		if in[id] {
+			return true
+		}
+	}
+	return false
 }
 
 // paramObjects are the objects of g passed to the DC: the first few;

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"entra8344/detect"
+	"entra8344/internal/textout"
 	"entra8344/schema"
 )
 
@@ -197,11 +198,15 @@ func (r *run) remediate(ctx context.Context) {
 	r.res.PlanDigest = hex.EncodeToString(d[:])
 	r.step(schema.ResultStep{Name: "detect", Status: schema.StepDone, Message: fmt.Sprintf("%s; live plan: %d changes, cleanup: %d", v.Summary, len(plan.Changes), len(v.Directory.Cleanup.Changes))})
 
+	planMsg := "the live plan is the approved one"
 	err = claims.Approves(d)
-	if err != nil && scope == ScopeHost && len(v.Directory.Cleanup.Changes) > 0 {
-		// The approval may be the cleanup's, which has its own digest.
-		if cd := Digest(v.Directory.Cleanup); claims.Approves(cd) == nil {
-			err, plan, d = nil, v.Directory.Cleanup, cd
+	if err != nil {
+		// The approval may be the cleanup's (host path), or one part's of
+		// a plan several DCs carry out (detect.PlanParts), each with its
+		// own digest: carry out exactly that one.
+		if p, pd, what, ok := approvedPart(claims, scope, v); ok {
+			planMsg = fmt.Sprintf("the approval is for %s %s of the live %s; the live changes are the approved ones", textout.Count(len(p.Changes), "change"), changeIDs(p), what)
+			err, plan, d = nil, p, pd
 			r.res.PlanDigest = hex.EncodeToString(d[:])
 			v.Directory.Plan = plan
 		}
@@ -217,7 +222,7 @@ func (r *run) remediate(ctx context.Context) {
 	if r.usedApproval(ctx, v, claims) {
 		return
 	}
-	r.step(schema.ResultStep{Name: "plan", Status: schema.StepDone, Message: "the live plan is the approved one"})
+	r.step(schema.ResultStep{Name: "plan", Status: schema.StepDone, Message: planMsg})
 	if scope == ScopeDC {
 		if err := checkTrustees(v); err != nil {
 			r.refuse("not-a-connector-account", err.Error()+": nothing was changed", "")
@@ -392,4 +397,31 @@ func forestRefusal(v *schema.Verdict) string {
 		}
 	}
 	return ""
+}
+
+// approvedPart finds the plan the token approves other than the whole
+// live plan: the cleanup (host path only), or one part of the plan. Each
+// is a subset of the live changes, so a match never broadens what the
+// approval covers; whether the part may be carried out here is checked
+// after (RemediableHere).
+func approvedPart(claims Claims, scope Scope, v *schema.Verdict) (schema.Plan, [DigestSize]byte, string, bool) {
+	if c := v.Directory.Cleanup; scope == ScopeHost && len(c.Changes) > 0 {
+		if d := Digest(c); claims.Approves(d) == nil {
+			return c, d, "cleanup", true
+		}
+	}
+	for _, p := range detect.PlanParts(v.Directory.Plan) {
+		if d := Digest(p); claims.Approves(d) == nil {
+			return p, d, "plan", true
+		}
+	}
+	return schema.Plan{}, [DigestSize]byte{}, "", false
+}
+
+func changeIDs(p schema.Plan) string {
+	ids := make([]string, len(p.Changes))
+	for i, c := range p.Changes {
+		ids[i] = c.ID
+	}
+	return "(" + strings.Join(ids, ", ") + ")"
 }

@@ -57,7 +57,13 @@ func (w *world) approve() (*schema.Verdict, string) {
 	if len(v.Directory.Plan.Changes) == 0 {
 		return v, ""
 	}
-	tok, err := remediate.Issue(w.key, remediate.Digest(v.Directory.Plan), remediate.HostID(v.Host.Computer, v.Host.DNSDomain), w.sc.Now.Add(remediate.DefaultExpiry))
+	// As detect's approval: this host's part of the plan (the whole plan
+	// when all of it is this host's, or none of it).
+	p := v.Directory.Plan
+	if parts := detect.PlanParts(p); len(parts) > 0 && parts[0].RemediableHere {
+		p = parts[0]
+	}
+	tok, err := remediate.Issue(w.key, remediate.Digest(p), remediate.HostID(v.Host.Computer, v.Host.DNSDomain), w.sc.Now.Add(remediate.DefaultExpiry))
 	if err != nil {
 		w.t.Fatal(err)
 	}

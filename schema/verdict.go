@@ -52,7 +52,13 @@ type Verdict struct {
 	Sync          *Sync     `json:"sync"`
 	Findings      []Finding `json:"findings"`
 	Directory     Directory `json:"directory"`
-	Approval      *Approval `json:"approval"`
+	// Approval is the host-scope approval when some part of the plan is
+	// this host's, else the DC approval when the plan has one part.
+	Approval *Approval `json:"approval"`
+	// Approvals holds one approval per part of the plan (detect.PlanParts):
+	// this host's part (scope host) and one per domain controller that
+	// must carry out the rest (scope dc).
+	Approvals []Approval `json:"approvals"`
 	// CleanupApproval approves directory.cleanup apart from the plan.
 	CleanupApproval *Approval  `json:"cleanup_approval"`
 	Warnings        []Notice   `json:"warnings"`
@@ -247,4 +253,7 @@ type Approval struct {
 	// Plan (scope dc) is the plan's parameters for that DC's remediate
 	// (--plan / ENTRA8344_APPROVAL_PLAN); it re-derives every fact from them.
 	Plan string `json:"plan"`
+	// Changes are the ids of the plan's (or cleanup's) changes the token
+	// binds.
+	Changes []string `json:"changes,omitempty"`
 }

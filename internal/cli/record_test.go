@@ -54,7 +54,7 @@ func TestRecordDirectoryThenReplay(t *testing.T) {
 			// The approval token is the CLI's (signed with the replayed
 			// scenario's key, and the recording has another name).
 			replayed := normalize(t, []byte(stdout))
-			replayed.Approval, replayed.CleanupApproval = nil, nil
+			replayed.Approval, replayed.CleanupApproval, replayed.Approvals = nil, nil, []schema.Approval{}
 			if diff := cmp.Diff(normalize(t, doc), replayed); diff != "" {
 				t.Errorf("replay of the recording differs (-recorded +replayed):\n%s", diff)
 			}

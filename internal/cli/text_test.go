@@ -18,7 +18,7 @@ import (
 // textGoldens are the scenarios whose console view is a golden file: the
 // demo, a member server (the DC path: scope dc, run_on, the plan's
 // parameters), a cleanup approval and hostile names.
-var textGoldens = []string{"demo", "keycredlink-admin", "member-server", "stale-msol-ace", "hostile"}
+var textGoldens = []string{"demo", "keycredlink-admin", "member-server", "stale-msol-ace", "hostile", "forest-root-pdc"}
 
 // compareGolden compares got with testdata/text/name (rewritten with -update).
 func compareGolden(t *testing.T, name, got string) {

@@ -101,7 +101,11 @@ func runProtectionTask(ctx context.Context, dir *memdir.Dir, server string) erro
 	if err != nil {
 		return err
 	}
+	below := childNCs(ctx, dir, nc)
 	for _, o := range objs {
+		if inNC(o.DN, below) {
+			continue // a child domain's object: its own PDC's task protects it (a subtree search of a real domain NC stops at the child NC)
+		}
 		sid, _, _ := ntsd.ParseSID(o.Value("objectSid"))
 		rid, _ := sid.RID()
 		if !members[strings.ToLower(o.DN)] && rid != 500 {
@@ -115,6 +119,37 @@ func runProtectionTask(ctx context.Context, dir *memdir.Dir, server string) erro
 		}
 	}
 	return nil
+}
+
+// childNCs are the domain NCs below nc (its child domains), lower case.
+func childNCs(ctx context.Context, dir *memdir.Dir, nc string) []string {
+	root, err := dir.Search(ctx, &ldap.SearchRequest{Scope: ldap.ScopeBase, Filter: "(objectClass=*)", Attributes: []string{"configurationNamingContext"}})
+	if err != nil || len(root) != 1 {
+		return nil
+	}
+	refs, err := dir.Search(ctx, &ldap.SearchRequest{BaseDN: "CN=Partitions," + root[0].String("configurationNamingContext"), Scope: ldap.ScopeOneLevel,
+		Filter: "(objectClass=crossRef)", Attributes: []string{"nCName"}})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, r := range refs {
+		n := strings.ToLower(r.String("nCName"))
+		if n != "" && !strings.EqualFold(n, nc) && strings.HasSuffix(n, ","+strings.ToLower(nc)) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func inNC(dn string, ncs []string) bool {
+	dn = strings.ToLower(dn)
+	for _, n := range ncs {
+		if dn == n || strings.HasSuffix(dn, ","+n) {
+			return true
+		}
+	}
+	return false
 }
 
 // AsDomainController replays the scenario as one of its domain
