@@ -256,7 +256,9 @@ func (r *reader) directory(h *host, d gjson.Result) {
 	}
 	switch rh := plan.Get("remediable_here"); rh.Type {
 	case gjson.True, gjson.False:
-		h.remediable = rh.Bool()
+		// A part of the plan this server may carry out (one approval per
+		// DC) makes the verdict remediable while the whole plan is not.
+		h.remediable = rh.Bool() || h.status == schema.StatusRemediable
 	default:
 		r.fail("directory.plan.remediable_here is %s, not true or false", describe(rh))
 	}

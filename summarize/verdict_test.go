@@ -213,3 +213,17 @@ func TestDriftFindingsCounted(t *testing.T) {
 		}
 	}
 }
+
+// TestPartRemediableCounts: a server whose plan spans DCs but has a part of
+// its own (status remediable, the whole plan not remediable here) counts
+// as remediable here in the fleet view.
+func TestPartRemediableCounts(t *testing.T) {
+	doc := fixtureVerdicts(t)["forest-root-pdc"]
+	if !strings.Contains(string(doc), `"remediable_here": false`) || !strings.Contains(string(doc), `"status": "remediable"`) {
+		t.Fatal("forest-root-pdc is no longer a remediable verdict whose whole plan is not this host's")
+	}
+	h, reason := parseVerdict(doc)
+	if h == nil || !h.remediable {
+		t.Errorf("not counted as remediable here (%s)", reason)
+	}
+}
