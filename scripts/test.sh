@@ -8,6 +8,7 @@
 # stage's start and wall time is printed at the end, also on failure):
 #
 #   apt (one transaction, every missing package) ──┬─ samba up ─────────┐
+#                                                  ├─ wineboot          │
 #                                                  ├─ lint              │
 #   vet, gofmt ─ release (signs once apt is done) ─┴─ go test (no DC) ──┤
 #              └─ fuzz smoke ──────────────────────────────────────────┤
@@ -29,6 +30,11 @@ cleanup() {
 	local rc=$?
 	set +e
 	stop_stages
+	# A prefix of wine_prefix that wine-test.sh did not get to clean up.
+	if [ -f "$out/wineprefix/system.reg" ]; then
+		WINEPREFIX=$out/wineprefix wineserver -k >/dev/null 2>&1
+		rm -rf /tmp/wine-*/"server-$(stat -c '%d %i' "$out/wineprefix" | awk '{ printf "%x-%x", $1, $2 }')"
+	fi
 	if [ -z "$samba_keep" ]; then bash scripts/samba-dc.sh down; fi
 	print_stage_times "$rc"
 	rm -rf "$out"
@@ -66,6 +72,18 @@ apt_all() {
 		"${apt[@]}" >"$out/apt-get.log" 2>&1 || { tail -n 30 "$out/apt-get.log"; return 1; }
 	fi
 	echo "installed"
+}
+
+# wine_prefix makes the Wine prefix as scripts/wine-test.sh would (same
+# WINEDEBUG and DLL overrides) while the release builds; wine-test.sh then
+# reuses it (ENTRA8344_WINEPREFIX) instead of running wineboot itself.
+wine_prefix() {
+	await_stage apt
+	mkdir -p "$out/wineprefix"
+	WINEPREFIX=$out/wineprefix WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml=" wineboot -i </dev/null >/dev/null 2>&1
+	WINEPREFIX=$out/wineprefix wineserver -w
+	[ -f "$out/wineprefix/system.reg" ] || { echo "wineboot made no prefix in $out/wineprefix"; return 1; }
+	echo "prefix ready"
 }
 
 samba_up() {
@@ -157,6 +175,7 @@ start_stage apt "one apt transaction: every missing Debian package" apt_all
 run_stage vet "go vet (linux, windows/amd64, windows/arm64), gofmt" vet
 start_stage fuzz "fuzz smoke, every target, $fuzztime each" fuzz_all
 start_stage samba "Samba AD DC on loopback (scripts/samba-dc.sh up)" samba_up
+start_stage wineprefix "a fresh Wine prefix (wineboot) for the wine stage" wine_prefix
 start_stage lint "PowerShell syntax (tree-sitter-powershell, rmm-templates/lint)" lint
 run_stage release "reproducible build twice, SBOM, version resource, Authenticode (scripts/release.sh --ci)" release
 finish_stage apt
@@ -168,7 +187,8 @@ set -a
 set +a
 echo "SAMBA_DC_LDAP_URL=$SAMBA_DC_LDAP_URL (pid $SAMBA_DC_PID)"
 release_exe=$(ls "$out"/release/entra8344-*-windows-amd64.exe)
-ENTRA8344_RELEASE_EXE=$release_exe run_stage wine "the Windows build under Wine (scripts/wine-test.sh)" bash scripts/wine-test.sh
+finish_stage wineprefix
+ENTRA8344_WINEPREFIX=$out/wineprefix ENTRA8344_RELEASE_EXE=$release_exe run_stage wine "the Windows build under Wine (scripts/wine-test.sh)" bash scripts/wine-test.sh
 run_stage gotest-dc "go test of the LDAP transport against Samba (internal/ldap/goldap)" \
 	go test -count=1 ./internal/ldap/goldap/
 # Alone, after the rest: it adds 1,000 users and 500 Domain Admins members,
