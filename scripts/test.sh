@@ -7,12 +7,12 @@
 # runs one in the background, run_stage in the foreground; the table of each
 # stage's start and wall time is printed at the end, also on failure):
 #
-#   apt (one transaction, every missing package) ──┬─ samba up ─────────┐
-#                                                  ├─ wineboot          │
-#                                                  ├─ lint              │
-#   vet, gofmt ─ release (signs once apt is done) ─┴─ go test (no DC) ──┤
-#              └─ fuzz smoke ──────────────────────────────────────────┤
-#                                                  wine ─ go test (DC) ─ sambatest
+#   apt (one transaction, every missing package) ─┬─ samba up ─┬─ wine ─ go test (DC) ─ sambatest
+#                                                 ├─ wineboot ─┘
+#                                                 └─ lint
+#   release (builds twice; signs once apt is done) ─ go test (no DC)
+#   vet, gofmt
+#   fuzz smoke (niced: it takes the CPU the others leave)
 #
 # The Samba DC is shared by wine, go test (DC) and sambatest, which therefore
 # run one after another; everything else never touches it.
@@ -111,13 +111,16 @@ vet() {
 # fuzz_target runs one target. A failing input is saved under
 # testdata/fuzz/<target> and fails the run. A failure that saved no input
 # (a worker that did not answer in time while the two cores are busy with
-# the other stages) is shown and retried once.
+# the other stages) is shown and retried once. Fuzzing runs niced: it fills
+# the CPU the other stages leave idle for its fixed time per target instead
+# of slowing the stages the run waits for; the execs line shows what it got.
 saved_inputs() { if [ -d "$1" ]; then find "$1" -type f | wc -l; else echo 0; fi; }
 fuzz_target() {
 	local pkg=$1 dir=$2 target=$3 log=$out/fuzz-target.log
 	local before
 	before=$(saved_inputs "$dir/testdata/fuzz/$target")
-	if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then
+	if nice -n 10 go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" >"$log" 2>&1; then
+		grep '^fuzz: elapsed' "$log" | tail -n 1
 		tail -n 1 "$log"
 		return
 	fi
@@ -127,7 +130,7 @@ fuzz_target() {
 		return 1
 	fi
 	echo "$target failed without a failing input; retrying once"
-	go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" 2>&1 | grep -v '^fuzz: elapsed'
+	nice -n 10 go test -run '^$' -fuzz "^${target}\$" -fuzztime "$fuzztime" "$pkg" 2>&1 | grep -v '^fuzz: elapsed'
 	return "${PIPESTATUS[0]}"
 }
 fuzz_all() {
@@ -172,8 +175,8 @@ release() {
 }
 
 start_stage apt "one apt transaction: every missing Debian package" apt_all
-run_stage vet "go vet (linux, windows/amd64, windows/arm64), gofmt" vet
-start_stage fuzz "fuzz smoke, every target, $fuzztime each" fuzz_all
+start_stage vet "go vet (linux, windows/amd64, windows/arm64), gofmt" vet
+start_stage fuzz "fuzz smoke, every target, $fuzztime each (niced)" fuzz_all
 start_stage samba "Samba AD DC on loopback (scripts/samba-dc.sh up)" samba_up
 start_stage wineprefix "a fresh Wine prefix (wineboot) for the wine stage" wine_prefix
 start_stage lint "PowerShell syntax (tree-sitter-powershell, rmm-templates/lint)" lint
@@ -195,6 +198,7 @@ run_stage gotest-dc "go test of the LDAP transport against Samba (internal/ldap/
 # which would change what other packages' searches of the same DC return.
 run_stage sambatest "access evaluation vs. Samba's enforcement, 1,000-object read" sambatest
 
+finish_stage vet
 finish_stage gotest
 finish_stage lint
 finish_stage fuzz
