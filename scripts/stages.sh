@@ -6,6 +6,8 @@
 #   finish_stage KEY                         wait for a background stage, print its output, fail if it failed
 #   await_stage KEY                          (inside a background stage) wait until KEY has ended; fail if it failed
 #   stop_stages, print_stage_times RC        for the EXIT trap: stop what still runs, print the table
+#   in_main_shell                            true in the main shell only (guard for the EXIT trap: a
+#                                            background stage killed as it starts may still run it)
 #
 # KEY is a short name ([a-z0-9-]) for the table and the files $out/KEY.*.
 # Every stage's start and wall time is recorded; a background stage that
@@ -19,6 +21,9 @@ stages_t0=$EPOCHREALTIME
 stage_keys=()
 declare -A stage_title=() stage_pid=()
 current_stage=
+
+stages_main=$BASHPID
+in_main_shell() { [ "$BASHPID" = "$stages_main" ]; }
 
 _stage_new() {
 	case "$1" in *[!a-z0-9-]* | '') echo "stage key must be [a-z0-9-]+: '$1'" >&2; exit 2 ;; esac
@@ -60,6 +65,8 @@ start_stage() {
 	_stage_new "$key" "$title"
 	printf '\n== %s: %s (started in the background)\n' "$key" "$title"
 	(
+		# Not the run's EXIT/INT/TERM handling: only the main shell cleans up.
+		trap - EXIT INT TERM
 		# The stage itself runs in a subshell of its own so that errexit
 		# ends it (and only it) at its first failing command.
 		("$@") >"$out/$key.log" 2>&1 </dev/null &
@@ -93,6 +100,9 @@ stop_stages() {
 		{ wait "${stage_pid[$k]}"; } 2>/dev/null
 		[ -s "$out/$k.end" ] || echo "$EPOCHREALTIME" >"$out/$k.end"
 		echo stopped >"$out/$k.rc"
+		# Where it was: a long stage (fuzz) shows how far it got.
+		printf '\n== %s: stopped; its last lines\n' "$k"
+		grep -v '^fuzz: elapsed' "$out/$k.log" 2>/dev/null | tail -n 4
 	done
 }
 

@@ -28,6 +28,7 @@ samba_keep=
 if bash scripts/samba-dc.sh env >/dev/null 2>&1; then samba_keep=1; fi
 cleanup() {
 	local rc=$?
+	in_main_shell || exit "$rc"
 	set +e
 	stop_stages
 	# A prefix of wine_prefix that wine-test.sh did not get to clean up.
