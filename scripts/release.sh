@@ -27,6 +27,8 @@
 #                                 is only valid while the certificate is)
 #   ENTRA8344_SIGN_URL            URL shown in the signature's details (optional)
 #   ENTRA8344_SIGN_CAFILE         CA bundle for `osslsigncode verify` (default: the system's)
+#   ENTRA8344_RELEASE_SIGN_AFTER  --ci: wait (up to 30 min) until this file exists before signing (scripts/test.sh:
+#                                 its apt stage, which installs osslsigncode, ends while the builds run)
 #   ENTRA8344_RELEASE_COLD=1      --ci: make the second build with an empty Go build cache (every package,
 #                                 the standard library included, compiled again) instead of sharing it
 set -euo pipefail
@@ -151,6 +153,16 @@ if [ -n "$ci" ]; then
 		"$tools/relinfo" check -exe "$exe" -version-json "$work/version.json" >/dev/null
 	done
 	log "version resource of both exes = \`version\`: $(tr -d '\n ' <"$work/version.json")"
+
+	if [ -n "${ENTRA8344_RELEASE_SIGN_AFTER:-}" ] && [ ! -e "$ENTRA8344_RELEASE_SIGN_AFTER" ]; then
+		t=$SECONDS
+		log "waiting for $ENTRA8344_RELEASE_SIGN_AFTER before signing"
+		until [ -e "$ENTRA8344_RELEASE_SIGN_AFTER" ]; do
+			[ $((SECONDS - t)) -lt 1800 ] || die "$ENTRA8344_RELEASE_SIGN_AFTER did not appear within 30 min"
+			sleep 1
+		done
+		log "waited $((SECONDS - t)) s"
+	fi
 
 	# A throw-away code-signing certificate: self-signed, two days, key never leaves $work.
 	openssl req -x509 -newkey rsa:3072 -sha256 -nodes -days 2 -subj "/CN=entra8344 CI throw-away code signing" \

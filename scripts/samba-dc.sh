@@ -5,6 +5,7 @@
 #   bash scripts/samba-dc.sh up   > samba.env && . ./samba.env
 #   bash scripts/samba-dc.sh env  # the same export lines for a running DC
 #   bash scripts/samba-dc.sh down # stop it and delete its directory
+#   bash scripts/samba-dc.sh packages # the Debian packages up installs if missing
 #
 # up: installs Debian's Samba if missing (root or sudo), provisions realm
 # TEST.EXAMPLE / domain TEST under $SAMBA_DC_DIR (default
@@ -332,8 +333,9 @@ env)
 	cat "$D/env"
 	;;
 down) down ;;
+packages) echo "${PACKAGES[*]}" ;;
 *)
-	echo "usage: $0 up|env|down" >&2
+	echo "usage: $0 up|env|down|packages" >&2
 	exit 2
 	;;
 esac
