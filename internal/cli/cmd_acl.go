@@ -44,8 +44,8 @@ func (c *AclCmd) Run(stdio *IO) error {
 	if c.Account != "" {
 		return c.review(stdio)
 	}
-	if c.Format != "json" || c.Replay != "" {
-		return fmt.Errorf("--format and --replay apply to the access review (--account DOMAIN\\user) only")
+	if c.Format != "json" {
+		return fmt.Errorf("--format applies to the access review (--account DOMAIN\\user) only")
 	}
 	res := c.read()
 	b, err := json.MarshalIndent(res, "", "  ")
@@ -61,19 +61,29 @@ func (c *AclCmd) Run(stdio *IO) error {
 	return exitError{exitOK}
 }
 
-func (c *AclCmd) read() (res aclResult) {
-	res.DN, res.SDFlags = c.DN, ldap.SDDACL
-	h, err := NewHost(HostSpec{Command: "acl"})
+// dialer is the directory of the run's host (live, or a replay's
+// snapshot with --replay) for both of acl's questions.
+func (c *AclCmd) dialer() (ldap.Dialer, func(), error) {
+	h, err := NewHost(HostSpec{Command: "acl", Replay: c.Replay})
 	if err != nil {
-		res.Error = err.Error()
-		return res
+		return nil, nil, err
 	}
-	defer h.Close()
 	d, err := h.Dialer()
 	if err != nil {
+		h.Close()
+		return nil, nil, err
+	}
+	return d, h.Close, nil
+}
+
+func (c *AclCmd) read() (res aclResult) {
+	res.DN, res.SDFlags = c.DN, ldap.SDDACL
+	d, done, err := c.dialer()
+	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
+	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
 	defer cancel()
 	conn, err := d.Dial(ctx, c.Server)

@@ -99,17 +99,12 @@ func (c *AclCmd) readReview() (res reviewResult) {
 		res.Error = fmt.Sprintf("--account %q: want DOMAIN\\user (NetBIOS or DNS domain name, then the sAMAccountName)", c.Account)
 		return res
 	}
-	h, err := NewHost(HostSpec{Command: "acl", Replay: c.Replay})
+	d, done, err := c.dialer()
 	if err != nil {
 		res.Error = err.Error()
 		return res
 	}
-	defer h.Close()
-	d, err := h.Dialer()
-	if err != nil {
-		res.Error = err.Error()
-		return res
-	}
+	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), c.Timeout)
 	defer cancel()
 	s, err := ad.Read(ctx, d, ad.Request{Host: c.Server, ScanGrants: true,

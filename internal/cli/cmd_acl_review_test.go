@@ -35,3 +35,17 @@ func TestAclReview(t *testing.T) {
 		})
 	}
 }
+
+// TestAclReadsTheReplay: acl's DN read asks the same host as the review,
+// so --replay reads the scenario's directory like every other command.
+func TestAclReadsTheReplay(t *testing.T) {
+	t.Setenv(sessionsEnv, t.TempDir())
+	out, stderr, code := runCLI(t, "acl", "--replay", "demo")
+	var res aclResult
+	if err := json.Unmarshal([]byte(out), &res); err != nil || code != exitOK || stderr != "" {
+		t.Fatalf("exit %d stderr %q: %v\n%s", code, stderr, err, out)
+	}
+	if res.DN != "CN=AdminSDHolder,CN=System,DC=contoso,DC=com" || !strings.HasPrefix(res.SDDL, "D:PAI") || res.Server != "dc01.contoso.com" {
+		t.Errorf("got %+v", res)
+	}
+}
