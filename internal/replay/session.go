@@ -130,7 +130,33 @@ func ResetSession(dir string) error {
 		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
-		return fmt.Errorf("reset the replay session %s: %w", dir, err)
+		// Wine 8 refuses the delete-on-close call Go's RemoveAll uses on
+		// Windows ("Invalid function"); removing entry by entry works there.
+		if err2 := removeTree(dir); err2 != nil {
+			return fmt.Errorf("reset the replay session %s: %w", dir, errors.Join(err, err2))
+		}
+	}
+	return nil
+}
+
+// removeTree removes dir's entries deepest first with plain removes; links
+// are removed, never followed.
+func removeTree(dir string) error {
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		paths = append(paths, p)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i := len(paths) - 1; i >= 0; i-- {
+		if err := os.Remove(paths[i]); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }
