@@ -56,7 +56,7 @@ func reference(t *testing.T, doc []byte) *host {
 	}
 	h := &host{client: v.Labels.Client, site: v.Labels.Site, computer: v.Host.Computer, domain: v.Host.DNSDomain,
 		status: v.Status, exitCode: v.ExitCode, summary: v.Summary,
-		remediable: v.Directory.Plan.RemediableHere, changes: len(v.Directory.Plan.Changes)}
+		remediable: v.Directory.Plan.RemediableHere || v.Status == schema.StatusRemediable, changes: len(v.Directory.Plan.Changes)}
 	h.generated, _ = time.Parse(time.RFC3339, v.GeneratedAt)
 	for _, f := range v.Findings {
 		for i, k := range findingKinds {
