@@ -7,7 +7,8 @@
 # DC of scripts/samba-dc.sh when SAMBA_DC_* are set, see scripts/test.sh;
 # a stalled server that accepts and never answers the bind needs no DC);
 # then entra8344.exe itself (TestUnderWine) and, with the DC, its
-# remediate --plan and revert against Samba (TestWineRemediateOnSamba).
+# remediate --plan and revert against Samba: the AdminSDHolder grant
+# (TestWineRemediateOnSamba) and the OU grant (TestWineOUGrantOnSamba).
 #
 #   scripts/wine-test.sh [extra go test flags, e.g. -run TestRun -v]
 #
@@ -164,11 +165,12 @@ log "passed in $((SECONDS - t0)) s"
 
 # The DC path with the exe against the Samba DC: a member server's plan
 # (replayed in process) carried out by `remediate --plan` under Wine, the
-# ACE read back with go-ldap, refusals, and `revert` restoring the DACL.
+# ACE read back with go-ldap, refusals, and `revert` restoring the DACL;
+# for AdminSDHolder and for an OU (issue 16, the inherited copy on a user).
 # Alone (it changes AdminSDHolder and Domain Admins), while the prefix is up.
 if [ -n "${SAMBA_DC_LDAP_URL:-}" ]; then
 	log "entra8344.exe remediate --plan / revert under Wine against Samba"
-	if ! go test -count=1 -run '^TestWineRemediateOnSamba$' -v ./internal/cli/sambatest/ >"$work/wine-remediate.log" 2>&1; then
+	if ! go test -count=1 -run '^(TestWineRemediateOnSamba|TestWineOUGrantOnSamba)$' -v ./internal/cli/sambatest/ >"$work/wine-remediate.log" 2>&1; then
 		cat "$work/wine-remediate.log"
 		exit 1
 	fi
