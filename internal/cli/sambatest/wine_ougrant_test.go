@@ -194,7 +194,7 @@ func TestWineOUGrantOnSamba(t *testing.T) {
 	if reverted := sdOf(child.DN); !sameSet(reverted, childBefore) {
 		t.Errorf("after revert under Wine the user's DACL differs from before the grant (as a set):\n before %s\n after  %s", childBefore.SDDL(nil), reverted.SDDL(nil))
 	}
-	t.Logf("reverted under Wine: %s, exit %d (%s); the OU's DACL is as before, as a set", rev.Status, code, rev.Summary)
+	t.Logf("reverted under Wine: %s, exit %d (%s)", rev.Status, code, rev.Summary)
 }
 
 // wineDCHost is the host ID the exe under Wine reports for itself (live

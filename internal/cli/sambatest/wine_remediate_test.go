@@ -98,15 +98,7 @@ func TestWineRemediateOnSamba(t *testing.T) {
 
 	// 3. The DC's identity as the exe sees it under Wine, and the DC-scope
 	// token for it under the MSP-wide key.
-	stdout, stderr, code := winetest.Run(t, exe, nil, "detect")
-	if code != 0 || stderr != "" {
-		t.Fatalf("live detect under Wine: exit %d, stderr %q", code, stderr)
-	}
-	var live schema.Verdict
-	if err := json.Unmarshal([]byte(stdout), &live); err != nil || live.Host.Computer == "" {
-		t.Fatalf("live detect under Wine: host %+v (%v)\n%s", live.Host, err, stdout)
-	}
-	wineHost := remediate.HostID(live.Host.Computer, live.Host.DNSDomain)
+	wineHost := wineDCHost(t, exe)
 	keyBytes := make([]byte, 32)
 	rand.Read(keyBytes)
 	key := hex.EncodeToString(keyBytes)
@@ -114,17 +106,9 @@ func TestWineRemediateOnSamba(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("the DC under Wine is %q (status %s); DC-scope token issued for it", wineHost, live.Status)
+	t.Logf("the DC under Wine is %q; DC-scope token issued for it", wineHost)
 
-	ldapEnv := []string{
-		"ENTRA8344_LDAP_SERVER=" + os.Getenv("SAMBA_DC_HOST"),
-		"ENTRA8344_LDAP_USER=Administrator", // Wine's wldap32 crashes on NULL credentials
-		"ENTRA8344_LDAP_DOMAIN=" + os.Getenv("SAMBA_DC_DOMAIN"),
-		"ENTRA8344_LDAP_PASSWORD=" + os.Getenv("SAMBA_DC_ADMIN_PASS"),
-		// Wine keeps no file security descriptors: no folder passes the
-		// state directory's privacy check there (a test build's hook).
-		"ENTRA8344_LDAP_TEST_STATE_UNCHECKED=1",
-	}
+	ldapEnv := wineLDAPEnv()
 	state := t.TempDir()
 	remediateOnDC := func(state, token, params string) (*schema.Result, string, int) {
 		t.Helper()
@@ -214,7 +198,7 @@ func TestWineRemediateOnSamba(t *testing.T) {
 	}
 
 	// 7. revert under Wine removes exactly that ACE.
-	stdout, stderr, code = winetest.Run(t, exe, append([]string{remediate.EnvApprovalKey + "=" + key}, ldapEnv...), "revert", "--journal", res.Journal.ID, "--state-dir", state)
+	stdout, stderr, code := winetest.Run(t, exe, append([]string{remediate.EnvApprovalKey + "=" + key}, ldapEnv...), "revert", "--journal", res.Journal.ID, "--state-dir", state)
 	rev := wineResult(t, stdout, stderr)
 	// The ACE is removed and read back gone; the protection task, asked to
 	// run again so the admins lose their copy, is refused by Samba (53):
