@@ -31,7 +31,7 @@ func (r *reader) objects(c ldap.Conn, d *Domain) {
 			r.s.Objects[key] = &Object{DN: dn, Err: "not a valid DN"}
 			continue
 		}
-		if got := domainOfDN([]*Domain{d}, dn); got == nil {
+		if got := r.domainOf([]*Domain{d}, dn); got == nil {
 			continue
 		}
 		r.s.Objects[key] = &Object{DN: dn, DomainNC: d.NC}
@@ -143,7 +143,7 @@ func intAttr(e *ldap.Entry, name string) *int64 {
 
 func (r *reader) markObjects(d *Domain, msg string) {
 	for _, dn := range r.req.Objects {
-		if domainOfDN([]*Domain{d}, dn) == nil {
+		if r.domainOf([]*Domain{d}, dn) == nil {
 			continue
 		}
 		key := normalDN(dn)

@@ -66,7 +66,7 @@ func (r *reader) confine(domains []*Domain) error {
 		return nil
 	}
 	for _, dn := range r.req.Objects {
-		if domainOfDN(domains, dn) == nil {
+		if r.domainOf(domains, dn) == nil {
 			return &ForestError{"outside-forest", fmt.Sprintf("object %q is in none of the domains of this forest (%s): only this forest's objects are read", dn, r.s.RootNC)}
 		}
 	}
@@ -264,7 +264,7 @@ func (r *reader) domainsToRead(all []*Domain) []*Domain {
 		want[d] = true
 	}
 	for _, dn := range r.req.Objects {
-		if d := domainOfDN(all, dn); d != nil {
+		if d := r.domainOf(all, dn); d != nil {
 			want[d] = true
 		}
 	}
@@ -290,6 +290,16 @@ func domainByNC(all []*Domain, nc string) *Domain {
 		}
 	}
 	return nil
+}
+
+// domainOf is domainOfDN for the forest being read: a DN in the
+// configuration or schema naming context ends in the root domain's DC=
+// components but belongs to no domain, so it is never a domain's object.
+func (r *reader) domainOf(all []*Domain, dn string) *Domain {
+	if under(dn, r.s.ConfigNC) || under(dn, r.s.SchemaNC) {
+		return nil
+	}
+	return domainOfDN(all, dn)
 }
 
 // domainOfDN picks the domain whose NC is the longest suffix of dn.
