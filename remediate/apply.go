@@ -104,7 +104,7 @@ func aceOf(c schema.Change) (ntsd.ACE, ntsd.SID, ntsd.GUID, error) {
 	}
 	rid, _ := sid.RID()
 	if len(sid.Sub) != 5 || sid.Sub[0] != 21 || rid < 1000 || g.IsZero() || c.Right != "WriteProperty" ||
-		!strings.HasPrefix(strings.ToUpper(c.TargetDN), "CN=ADMINSDHOLDER,CN=SYSTEM,") {
+		!isAdminSDHolder(c.TargetDN) {
 		return ntsd.ACE{}, sid, g, fmt.Errorf("change %s is not one attribute-scoped Write-Property grant for an ordinary account on AdminSDHolder", c.ID)
 	}
 	return ntsd.NewObjectAllow(ntsd.RightWriteProperty, g, sid), sid, g, nil

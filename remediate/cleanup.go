@@ -3,7 +3,6 @@ package remediate
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"entra8344/detect"
 	"entra8344/internal/ntsd"
@@ -17,7 +16,7 @@ import (
 func (r *run) removeStale(ctx context.Context, v *schema.Verdict, c schema.Change) bool {
 	trustee, err1 := ntsd.ParseSIDString(c.TrusteeSID)
 	domain, err2 := ntsd.ParseSIDString(c.DomainSID)
-	if err1 != nil || err2 != nil || c.ACE == "" || !strings.HasPrefix(strings.ToUpper(c.TargetDN), "CN=ADMINSDHOLDER,CN=SYSTEM,") {
+	if err1 != nil || err2 != nil || c.ACE == "" || !isAdminSDHolder(c.TargetDN) {
 		r.step(schema.ResultStep{Name: "backup", Status: schema.StepFailed, Change: c.ID, Server: c.Server, DN: c.TargetDN,
 			Message: fmt.Sprintf("change %s is not the removal of one ACE from AdminSDHolder: nothing written", c.ID)})
 		return false

@@ -77,3 +77,24 @@ func TestParamObjectsOnePerOUTarget(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// TestIsAdminSDHolderParsesTheDN: the apply-time shape checks recognise
+// AdminSDHolder however the DN is spelled, and nothing else.
+func TestIsAdminSDHolderParsesTheDN(t *testing.T) {
+	for dn, want := range map[string]bool{
+		"CN=AdminSDHolder,CN=System,DC=contoso,DC=com":         true,
+		"cn=adminsdholder, cn=system, dc=contoso, dc=com":      true,
+		`CN=AdminSDHolder,CN=Sys\74em,DC=contoso,DC=com`:       true,
+		"CN=AdminSDHolder,CN=System,OU=x,DC=contoso,DC=com":    false,
+		"CN=AdminSDHolder,CN=System":                           false,
+		"OU=AdminSDHolder,CN=System,DC=contoso,DC=com":         false,
+		"CN=AdminSDHolder+CN=x,CN=System,DC=contoso,DC=com":    false,
+		"CN=AdminSDHolderX,CN=System,DC=contoso,DC=com":        false,
+		"CN=Jane,CN=AdminSDHolder,CN=System,DC=contoso,DC=com": false,
+		"not a DN": false,
+	} {
+		if got := isAdminSDHolder(dn); got != want {
+			t.Errorf("%q: %v, want %v", dn, got, want)
+		}
+	}
+}

@@ -64,3 +64,25 @@ func normalDN(dn string) string {
 	}
 	return p.Normal()
 }
+
+// isAdminSDHolder: dn, parsed (never compared as text, so spacing, case
+// and escapes cannot hide it), is CN=AdminSDHolder,CN=System of a domain
+// naming context (DC= components only).
+func isAdminSDHolder(dn string) bool {
+	p, err := ldap.ParseDN(dn)
+	if err != nil || len(p) < 3 {
+		return false
+	}
+	single := func(rdn ldap.RDN, typ, val string) bool {
+		return len(rdn) == 1 && !rdn[0].BER && strings.EqualFold(rdn[0].Type, typ) && (val == "" || strings.EqualFold(rdn[0].Value, val))
+	}
+	if !single(p[0], "CN", "AdminSDHolder") || !single(p[1], "CN", "System") {
+		return false
+	}
+	for _, rdn := range p[2:] {
+		if !single(rdn, "DC", "") {
+			return false
+		}
+	}
+	return true
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"entra8344/detect"
 	"entra8344/internal/ldap"
@@ -39,7 +38,7 @@ func ouACEOf(c schema.Change) (ntsd.ACE, error) {
 	if rid, _ := sid.RID(); len(sid.Sub) != 5 || sid.Sub[0] != 21 || rid < 1000 {
 		return bad("the trustee is not an ordinary domain account")
 	}
-	if c.Right != detect.OURight || strings.HasPrefix(strings.ToUpper(c.TargetDN), "CN=ADMINSDHOLDER,CN=SYSTEM,") {
+	if c.Right != detect.OURight || isAdminSDHolder(c.TargetDN) {
 		return bad("rights or target")
 	}
 	ace := ntsd.NewInheritableObjectAllow(ntsd.RightReadProperty|ntsd.RightWriteProperty, attr, class, sid)

@@ -232,6 +232,9 @@ func (h *Host) replay(spec HostSpec, need needs) error {
 		h.NoDirectoryReason = "the scenario has no directory snapshot (" + replay.DirectoryFile + ")"
 	}
 	if need.stateDir != "" {
+		if err := notLiveStateDir(spec.StateDir); err != nil {
+			return err
+		}
 		h.StateDir = spec.StateDir
 		if h.StateDir == "" {
 			h.StateDir = sess.StateDir()
@@ -387,4 +390,30 @@ func openLog(path string) (*log.Logger, func(), error) {
 		return nil, nil, fmt.Errorf("open --log-file: %w", err)
 	}
 	return log.New(f, "entra8344 ", log.LstdFlags|log.LUTC|log.Lmicroseconds), func() { f.Close() }, nil
+}
+
+// notLiveStateDir refuses, for a replay, a --state-dir that is a live
+// host's: the default state directory, or any folder holding a host key.
+// A replay writes locks, journals and used-approval records under its
+// public replay key; there they would lock out or confuse the live runs.
+func notLiveStateDir(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if live, err := winhost.StateDir(); err == nil && sameFolder(dir, live) {
+		return fmt.Errorf("--state-dir %s is this host's live state directory: a replay never writes there (leave --state-dir out to use the replay session's)", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, remediate.KeyFile)); err == nil {
+		return fmt.Errorf("--state-dir %s holds a host approval key (%s), so it is a live state directory: a replay never writes there", dir, remediate.KeyFile)
+	}
+	return nil
+}
+
+func sameFolder(a, b string) bool {
+	ai, err1 := os.Stat(a)
+	bi, err2 := os.Stat(b)
+	if err1 == nil && err2 == nil {
+		return os.SameFile(ai, bi)
+	}
+	return filepath.Clean(a) == filepath.Clean(b)
 }

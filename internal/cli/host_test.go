@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"entra8344/internal/winhost"
 	"entra8344/remediate"
 )
 
@@ -179,4 +180,30 @@ func TestEmptyStateDirIsUnset(t *testing.T) {
 		}
 		h.Close()
 	}
+}
+
+// TestReplayRefusesALiveStateDir: a replay's --state-dir may be any folder
+// but a live host's (one holding a host approval key, or the default state
+// directory): its replay-key records would lock out or confuse live runs.
+func TestReplayRefusesALiveStateDir(t *testing.T) {
+	t.Setenv(sessionsEnv, t.TempDir())
+	live := t.TempDir()
+	if err := os.WriteFile(filepath.Join(live, remediate.KeyFile), make([]byte, 32), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewHost(HostSpec{Command: "remediate", Replay: "demo", StateDir: live}); err == nil || !strings.Contains(err.Error(), "live state directory") {
+		t.Errorf("a folder with a host key: %v", err)
+	}
+	if dflt, err := winhost.StateDir(); err == nil {
+		if err := os.MkdirAll(dflt, 0o700); err == nil {
+			if _, err := NewHost(HostSpec{Command: "revert", Replay: "demo", StateDir: dflt}); err == nil {
+				t.Errorf("the default state directory %s accepted for a replay", dflt)
+			}
+		}
+	}
+	h, err := NewHost(HostSpec{Command: "remediate", Replay: "demo", StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("an ordinary folder refused: %v", err)
+	}
+	h.Close()
 }
